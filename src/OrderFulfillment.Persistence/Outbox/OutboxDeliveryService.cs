@@ -1,0 +1,111 @@
+using MassTransit;
+using MassTransit.Middleware;
+using MassTransit.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace OrderFulfillment.Persistence.Outbox;
+
+/// <summary>
+/// Publishes committed outbox messages to the broker in sequence order, a batch at a time with publisher confirms,
+/// then marks them delivered. One instance delivers at a time (a transaction-scoped advisory lock), so the order in
+/// which a saga's events were committed is the order they are published in. A crash between publish and marking
+/// re-publishes the batch: consumers deduplicate by message id.
+/// </summary>
+internal sealed partial class OutboxDeliveryService<TDbContext>(
+    IServiceScopeFactory scopeFactory,
+    IBus bus,
+    OutboxDeliverySignal signal,
+    IOptions<TransactionalOutboxOptions> options,
+    ILogger<OutboxDeliveryService<TDbContext>> logger)
+    : BackgroundService
+    where TDbContext : DbContext
+{
+    // Any constant shared by all instances of one service; the database is the service's own.
+    const long DeliveryLockKey = 0x6f75_7462_6f78; // "outbox"
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await DeliverBatchAsync(stoppingToken).ConfigureAwait(false);
+                failures = 0;
+                if (result == BatchResult.Full)
+                    continue;
+                var wait = result == BatchResult.LockedElsewhere ? TimeSpan.FromMilliseconds(50) : options.Value.PollInterval;
+                await signal.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(failures, 6))));
+                LogDeliveryFailed(exception, delay.TotalMilliseconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    async Task<BatchResult> DeliverBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var dbContext = scope.ServiceProvider.GetRequiredService<TDbContext>();
+        await using var transaction = await dbContext.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        var locked = await dbContext.Database
+            .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({DeliveryLockKey}) AS \"Value\"")
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
+        if (!locked)
+            return BatchResult.LockedElsewhere;
+
+        var batchSize = options.Value.DeliveryBatchSize;
+        var messages = await dbContext.Set<OutboxMessage>()
+            .FromSql($"SELECT * FROM outbox_message WHERE delivered_at IS NULL ORDER BY sequence_number LIMIT {batchSize}")
+            .AsNoTracking()
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (messages.Count == 0)
+            return BatchResult.Empty;
+
+        // Started in sequence order; each completes when the broker confirms it.
+        var sends = new List<Task>(messages.Count);
+        foreach (var message in messages)
+        {
+            message.RestoreHeaders();
+            var endpoint = await bus.GetSendEndpoint(message.DestinationAddress!).ConfigureAwait(false);
+            sends.Add(endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, message.DestinationAddress), cancellationToken));
+        }
+
+        await Task.WhenAll(sends).ConfigureAwait(false);
+
+        var delivered = messages.Select(m => m.SequenceNumber).ToArray();
+        await dbContext.Database.ExecuteSqlAsync(
+            $"UPDATE outbox_message SET delivered_at = now() WHERE sequence_number = ANY({delivered})", cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+
+        LogDelivered(messages.Count);
+        return messages.Count == batchSize ? BatchResult.Full : BatchResult.Partial;
+    }
+
+    enum BatchResult
+    {
+        Empty,
+        Partial,
+        Full,
+        LockedElsewhere,
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox delivered {Count} messages")]
+    partial void LogDelivered(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery failed; retrying in {DelayMs} ms")]
+    partial void LogDeliveryFailed(Exception exception, double delayMs);
+}

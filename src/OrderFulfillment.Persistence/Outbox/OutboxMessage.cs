@@ -1,0 +1,83 @@
+using MassTransit;
+using MassTransit.Context;
+using MassTransit.Metadata;
+using MassTransit.Middleware;
+using MassTransit.Serialization;
+
+namespace OrderFulfillment.Persistence.Outbox;
+
+/// <summary>A message published or sent while consuming, stored with the consumer's changes and delivered after the commit.</summary>
+internal sealed class OutboxMessage : OutboxMessageContext
+{
+    Headers? _headers;
+    IReadOnlyDictionary<string, object>? _properties;
+
+    public long SequenceNumber { get; set; }
+    public Guid MessageId { get; set; }
+    public Guid? ConversationId { get; set; }
+    public Guid? CorrelationId { get; set; }
+    public Guid? InitiatorId { get; set; }
+    public Guid? RequestId { get; set; }
+    public Uri? SourceAddress { get; set; }
+    public Uri? DestinationAddress { get; set; }
+    public Uri? ResponseAddress { get; set; }
+    public Uri? FaultAddress { get; set; }
+    public DateTime SentTime { get; set; }
+    public DateTime? ExpirationTime { get; set; }
+    public required string ContentType { get; set; }
+    public required string MessageType { get; set; }
+    public required string Body { get; set; }
+    public string? Headers { get; set; }
+    public string? Properties { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    Guid? MessageContext.MessageId => MessageId;
+    DateTime? MessageContext.SentTime => SentTime;
+    Headers MessageContext.Headers => _headers ?? EmptyHeaders.Instance;
+    HostInfo MessageContext.Host => HostMetadataCache.Host;
+    IReadOnlyDictionary<string, object> OutboxMessageContext.Properties => _properties ?? new Dictionary<string, object>();
+
+    public static OutboxMessage From<T>(SendContext<T> context)
+        where T : class
+    {
+        var messageId = context.MessageId ?? throw new InvalidOperationException("An outbox message needs a MessageId.");
+        var serializer = SystemTextJsonMessageSerializer.Instance;
+        var message = new OutboxMessage
+        {
+            MessageId = messageId,
+            ConversationId = context.ConversationId,
+            CorrelationId = context.CorrelationId,
+            InitiatorId = context.InitiatorId,
+            RequestId = context.RequestId,
+            SourceAddress = context.SourceAddress,
+            DestinationAddress = context.DestinationAddress,
+            ResponseAddress = context.ResponseAddress,
+            FaultAddress = context.FaultAddress,
+            SentTime = context.SentTime ?? DateTime.UtcNow,
+            ContentType = (context.ContentType ?? context.Serialization.DefaultContentType).ToString(),
+            MessageType = string.Join(";", context.SupportedMessageTypes),
+            Body = context.Serializer.GetMessageBody(context).GetString(),
+            Headers = serializer.SerializeDictionary(context.Headers.GetAll()),
+        };
+        if (context.TimeToLive.HasValue)
+            message.ExpirationTime = DateTime.UtcNow + context.TimeToLive.Value;
+        if (context is TransportSendContext<T> transportContext)
+        {
+            var properties = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
+            transportContext.WritePropertiesTo(properties);
+            message.Properties = serializer.SerializeDictionary(properties);
+        }
+
+        return message;
+    }
+
+    /// <summary>Restores headers and transport properties before the message is sent again.</summary>
+    public void RestoreHeaders()
+    {
+        var serializer = SystemTextJsonMessageSerializer.Instance;
+        var headers = serializer.DeserializeDictionary<object?>(Headers);
+        _headers = headers != null ? new DictionarySendHeaders(headers) : EmptyHeaders.Instance;
+        _properties = serializer.DeserializeDictionary<object>(Properties) ?? new Dictionary<string, object>();
+    }
+}

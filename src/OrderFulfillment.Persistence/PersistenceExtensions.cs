@@ -1,0 +1,102 @@
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Middleware;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrderFulfillment.Persistence.Inbox;
+using OrderFulfillment.Persistence.Outbox;
+using OrderFulfillment.Persistence.Sagas;
+
+namespace OrderFulfillment.Persistence;
+
+/// <summary>Registration of the PostgreSQL saga repository and the transactional outbox and inbox.</summary>
+public static class PersistenceExtensions
+{
+    /// <summary>Stores the saga's instances in <typeparamref name="TDbContext"/> with optimistic concurrency.</summary>
+    public static ISagaRegistrationConfigurator<TSaga> PostgresRepository<TSaga, TDbContext>(this ISagaRegistrationConfigurator<TSaga> configurator)
+        where TSaga : class, IVersionedSaga
+        where TDbContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(configurator);
+        configurator.Repository(repository =>
+            repository.RegisterSagaRepository<TSaga, DbContext, SagaConsumeContextFactory<DbContext, TSaga>,
+                SagaRepositoryContextFactory<TDbContext, TSaga>>());
+        return configurator;
+    }
+
+    /// <summary>
+    /// Adds the transactional outbox and inbox on <typeparamref name="TDbContext"/>: the delivery service that publishes
+    /// committed messages, and cleanup of delivered and expired rows. Endpoints opt in with <see cref="UseTransactionalOutbox{TDbContext}"/>.
+    /// </summary>
+    public static IBusRegistrationConfigurator AddTransactionalOutbox<TDbContext>(this IBusRegistrationConfigurator configurator,
+        Action<TransactionalOutboxOptions>? configure = null)
+        where TDbContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(configurator);
+        var options = configurator.AddOptions<TransactionalOutboxOptions>();
+        if (configure is not null)
+            options.Configure(configure);
+        configurator.TryAddSingleton<OutboxDeliverySignal>();
+        configurator.TryAddScoped<IOutboxContextFactory<TDbContext>, TransactionalOutboxContextFactory<TDbContext>>();
+        configurator.AddHostedService<OutboxDeliveryService<TDbContext>>();
+        configurator.AddHostedService<OutboxCleanupService<TDbContext>>();
+        return configurator;
+    }
+
+    /// <summary>
+    /// Runs every consumer and saga of the endpoint inside the transactional outbox: one transaction holds the inbox row,
+    /// the changes and the outbox rows. Put retries before this call, so that each attempt gets a fresh scope and transaction.
+    /// </summary>
+    public static void UseTransactionalOutbox<TDbContext>(this IReceiveEndpointConfigurator configurator, IRegistrationContext context)
+        where TDbContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(configurator);
+        var observer = new OutboxConsumePipeSpecificationObserver<TDbContext>(configurator, context);
+        configurator.ConnectConsumerConfigurationObserver(observer);
+        configurator.ConnectSagaConfigurationObserver(observer);
+    }
+
+    /// <summary>Maps the inbox and outbox tables into the service's model (call from <c>OnModelCreating</c>).</summary>
+    public static ModelBuilder AddTransactionalOutboxTables(this ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.Entity<InboxMessage>(inbox =>
+        {
+            inbox.ToTable("inbox_message");
+            inbox.HasKey(x => new { x.MessageId, x.ConsumerId });
+            inbox.Property(x => x.MessageId).HasColumnName("message_id").HasMaxLength(256);
+            inbox.Property(x => x.ConsumerId).HasColumnName("consumer_id");
+            inbox.Property(x => x.ReceivedAt).HasColumnName("received_at").HasDefaultValueSql("now()");
+            inbox.HasIndex(x => x.ReceivedAt);
+        });
+        modelBuilder.Entity<OutboxMessage>(outbox =>
+        {
+            outbox.ToTable("outbox_message");
+            outbox.HasKey(x => x.SequenceNumber);
+            outbox.Property(x => x.SequenceNumber).HasColumnName("sequence_number").UseIdentityAlwaysColumn();
+            outbox.Property(x => x.MessageId).HasColumnName("message_id");
+            outbox.Property(x => x.ConversationId).HasColumnName("conversation_id");
+            outbox.Property(x => x.CorrelationId).HasColumnName("correlation_id");
+            outbox.Property(x => x.InitiatorId).HasColumnName("initiator_id");
+            outbox.Property(x => x.RequestId).HasColumnName("request_id");
+            outbox.Property(x => x.SourceAddress).HasColumnName("source_address");
+            outbox.Property(x => x.DestinationAddress).HasColumnName("destination_address");
+            outbox.Property(x => x.ResponseAddress).HasColumnName("response_address");
+            outbox.Property(x => x.FaultAddress).HasColumnName("fault_address");
+            outbox.Property(x => x.SentTime).HasColumnName("sent_time");
+            outbox.Property(x => x.ExpirationTime).HasColumnName("expiration_time");
+            outbox.Property(x => x.ContentType).HasColumnName("content_type");
+            outbox.Property(x => x.MessageType).HasColumnName("message_type");
+            outbox.Property(x => x.Body).HasColumnName("body");
+            outbox.Property(x => x.Headers).HasColumnName("headers");
+            outbox.Property(x => x.Properties).HasColumnName("properties");
+            outbox.Property(x => x.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            outbox.Property(x => x.DeliveredAt).HasColumnName("delivered_at");
+            outbox.HasIndex(x => x.SequenceNumber).HasDatabaseName("ix_outbox_message_undelivered").HasFilter("delivered_at IS NULL");
+            outbox.HasIndex(x => x.DeliveredAt);
+        });
+        return modelBuilder;
+    }
+}

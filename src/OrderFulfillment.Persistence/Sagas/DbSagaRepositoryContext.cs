@@ -1,0 +1,90 @@
+using MassTransit;
+using MassTransit.Context;
+using MassTransit.Saga;
+using Microsoft.EntityFrameworkCore;
+
+namespace OrderFulfillment.Persistence.Sagas;
+
+/// <summary>Loads, adds, updates and removes one saga type's instances for one consumed message.</summary>
+internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TSaga, TMessage>
+    where TSaga : class, IVersionedSaga
+    where TMessage : class
+{
+    readonly DbContext _dbContext;
+    readonly ConsumeContext<TMessage> _consumeContext;
+    readonly ISagaConsumeContextFactory<DbContext, TSaga> _factory;
+
+    public DbSagaRepositoryContext(DbContext dbContext, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<DbContext, TSaga> factory)
+        : base(consumeContext, dbContext)
+    {
+        _dbContext = dbContext;
+        _consumeContext = consumeContext;
+        _factory = factory;
+    }
+
+    public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance) =>
+        _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Add);
+
+    public async Task<SagaConsumeContext<TSaga, TMessage>> Insert(TSaga instance)
+    {
+        // Inside a transaction a failed INSERT would abort it: a savepoint keeps the transaction usable.
+        var transaction = _dbContext.Database.CurrentTransaction;
+        if (transaction is not null)
+            await transaction.CreateSavepointAsync("saga_insert", CancellationToken).ConfigureAwait(false);
+
+        var entry = await _dbContext.Set<TSaga>().AddAsync(instance, CancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _dbContext.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            entry.State = EntityState.Detached;
+            if (transaction is not null)
+                await transaction.RollbackToSavepointAsync("saga_insert", CancellationToken).ConfigureAwait(false);
+            return null!;
+        }
+
+        return await _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
+    }
+
+    public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
+    {
+        var instance = await _dbContext.Set<TSaga>()
+            .SingleOrDefaultAsync(x => x.CorrelationId == correlationId, CancellationToken).ConfigureAwait(false);
+        if (instance is null)
+            return null!;
+        return await _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Load).ConfigureAwait(false);
+    }
+
+    public Task Save(SagaConsumeContext<TSaga> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _dbContext.Set<TSaga>().Add(context.Saga);
+        return _dbContext.SaveChangesAsync(CancellationToken);
+    }
+
+    public Task Update(SagaConsumeContext<TSaga> context) => _dbContext.SaveChangesAsync(CancellationToken);
+
+    public Task Delete(SagaConsumeContext<TSaga> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _dbContext.Set<TSaga>().Remove(context.Saga);
+        return _dbContext.SaveChangesAsync(CancellationToken);
+    }
+
+    public Task Discard(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
+
+    public Task Undo(SagaConsumeContext<TSaga> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var entry = _dbContext.ChangeTracker.Entries<TSaga>().FirstOrDefault(x => x.Entity.CorrelationId == context.Saga.CorrelationId);
+        if (entry is not null)
+            entry.State = EntityState.Unchanged;
+        return Task.CompletedTask;
+    }
+
+    public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> consumeContext, TSaga instance, SagaConsumeContextMode mode)
+        where T : class =>
+        _factory.CreateSagaConsumeContext(_dbContext, consumeContext, instance, mode);
+}

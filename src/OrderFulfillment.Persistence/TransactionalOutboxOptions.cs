@@ -1,0 +1,29 @@
+namespace OrderFulfillment.Persistence;
+
+/// <summary>Settings of the transactional outbox and inbox.</summary>
+public sealed class TransactionalOutboxOptions
+{
+    /// <summary>How many outbox messages one delivery round publishes (with publisher confirms) before marking them delivered.</summary>
+    public int DeliveryBatchSize { get; set; } = 200;
+
+    /// <summary>
+    /// How often delivery looks for messages when nothing signalled it: messages left by a crashed process or committed
+    /// by another instance. Commits in this process wake delivery at once.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long delivered outbox rows are kept before cleanup removes them.</summary>
+    public TimeSpan DeliveredRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long an inbox row (a consumed message id) is kept: the window in which a redelivery is recognised.</summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often cleanup runs.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Test-only fault point: called after a consumed message's transaction committed and before its outbox messages
+    /// are delivered (a crash here must lose nothing).
+    /// </summary>
+    public Action? AfterCommit { get; set; }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MassTransit;
+using MassTransit.Middleware;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrderFulfillment.Contracts;
+using OrderFulfillment.Persistence;
+
+namespace OrderFulfillment.ServiceDefaults.Messaging;
+
+/// <summary>How both services talk to RabbitMQ: the contract's exchange names, plain JSON in, and the endpoint pipeline.</summary>
+public static class ContractBusConfiguration
+{
+    /// <summary>RabbitMQ from <see cref="RabbitMqOptions"/>, with publisher confirms and the contract's topology.</summary>
+    public static void UsingContractRabbitMq(this IBusRegistrationConfigurator bus,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator> configureEndpoints)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.UsingRabbitMq((context, cfg) =>
+        {
+            var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+            cfg.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+            {
+                host.Username(options.Username);
+                host.Password(options.Password);
+                host.PublisherConfirmation = true;
+                host.RequestedConnectionTimeout(TimeSpan.FromSeconds(5));
+            });
+            cfg.PrefetchCount = options.PrefetchCount;
+            cfg.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
+            cfg.ConfigureContractMessages();
+            configureEndpoints(context, cfg);
+        });
+    }
+
+    /// <summary>
+    /// Names each contract message's exchange as the contract does, accepts plain JSON typed by its exchange, and writes
+    /// timestamps as UTC ISO-8601. Harness tests call it too, so they see what production sees.
+    /// </summary>
+    public static void ConfigureContractMessages(this IBusFactoryConfigurator cfg)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        var setEntityName = typeof(ContractBusConfiguration).GetMethod(nameof(SetEntityName),
+            System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        foreach (var (type, exchange) in ContractExchanges.ByType)
+            setEntityName.MakeGenericMethod(type).Invoke(null, [cfg, exchange]);
+
+        cfg.AddDeserializer(new ExchangeTypedJsonSerializerFactory());
+        cfg.ConfigureJsonSerializerOptions(options =>
+        {
+            if (!options.Converters.OfType<UtcTimestampConverter>().Any())
+                options.Converters.Add(new UtcTimestampConverter());
+            return options;
+        });
+    }
+
+    /// <summary>
+    /// The pipeline of every endpoint: contract validation, retry (outside the transaction, so each attempt is fresh),
+    /// the transactional outbox and inbox, and an error pipe that keeps the reason and raises the dead-letter alert.
+    /// </summary>
+    public static void UseContractPipeline<TDbContext>(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+        where TDbContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        endpoint.UseContractErrorPipe(context);
+        endpoint.UseContractRetry();
+        endpoint.UseTransactionalOutbox<TDbContext>(context);
+        endpoint.UseConsumeFilter(typeof(ContractValidationFilter<>), context);
+    }
+
+    /// <summary>Error queue with the reason in its headers, plus the alert; no fault events are published.</summary>
+    public static void UseContractErrorPipe(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var logger = context.GetRequiredService<ILoggerFactory>().CreateLogger("OrderFulfillment.DeadLetters");
+        var metrics = context.GetRequiredService<OrderFulfillmentMetrics>();
+        endpoint.ConfigureError(error =>
+        {
+            error.UseFilter(new DeadLetterAlertFilter(logger, metrics.DeadLetters));
+            error.UseFilter(new ErrorTransportFilter());
+        });
+    }
+
+    static void SetEntityName<T>(IBusFactoryConfigurator cfg, string exchange)
+        where T : class =>
+        cfg.Message<T>(topology => topology.SetEntityName(exchange));
+
+    /// <summary>Writes <c>2026-11-24T10:00:00Z</c> rather than <c>+00:00</c>; reads any ISO-8601 offset.</summary>
+    sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset().ToUniversalTime();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
