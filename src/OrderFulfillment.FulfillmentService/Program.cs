@@ -1,6 +1,32 @@
+using MassTransit;
+using OrderFulfillment.FulfillmentService;
+using OrderFulfillment.FulfillmentService.Data;
+using OrderFulfillment.FulfillmentService.Fulfillments;
+using OrderFulfillment.Persistence;
+using OrderFulfillment.ServiceDefaults.Hosting;
+using OrderFulfillment.ServiceDefaults.Messaging;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults("fulfillment-service", "http://localhost:5200");
+builder.AddServiceDatabase<FulfillmentDbContext>("FulfillmentDb");
+builder.Services.AddOptions<WarehouseRoutingOptions>().BindConfiguration(WarehouseRoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+builder.Services.AddMassTransit(bus =>
+{
+    bus.AddFulfillmentSagas();
+    bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureFulfillmentEndpoints(context));
+});
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.MapServiceDefaults();
+app.MapFulfillmentEndpoints();
 
-app.Run();
+await app.CheckBrokerReachableAsync(TimeSpan.FromSeconds(10));
+await app.PrepareDatabaseAsync<FulfillmentDbContext>("FulfillmentDb");
+await app.RunAsync();
+
+/// <summary>The entry point, visible to integration tests.</summary>
+public partial class Program;

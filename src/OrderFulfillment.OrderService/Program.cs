@@ -1,6 +1,31 @@
+using MassTransit;
+using OrderFulfillment.OrderService;
+using OrderFulfillment.OrderService.Data;
+using OrderFulfillment.OrderService.OrderStatus;
+using OrderFulfillment.Persistence;
+using OrderFulfillment.ServiceDefaults.Hosting;
+using OrderFulfillment.ServiceDefaults.Messaging;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults("order-service", "http://localhost:5100");
+builder.AddServiceDatabase<OrderDbContext>("OrderDb");
+
+builder.Services.AddMassTransit(bus =>
+{
+    bus.AddOrderStatusSaga();
+    bus.AddTransactionalOutbox<OrderDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureOrderEndpoints(context));
+});
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.MapServiceDefaults();
+app.MapOrderStatusEndpoints();
 
-app.Run();
+await app.CheckBrokerReachableAsync(TimeSpan.FromSeconds(10));
+await app.PrepareDatabaseAsync<OrderDbContext>("OrderDb");
+await app.RunAsync();
+
+/// <summary>The entry point, visible to integration tests.</summary>
+public partial class Program;

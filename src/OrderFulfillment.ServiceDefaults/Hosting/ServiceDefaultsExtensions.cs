@@ -3,6 +3,7 @@ using MassTransit.Logging;
 using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -18,9 +19,12 @@ namespace OrderFulfillment.ServiceDefaults.Hosting;
 /// <summary>What both services share: options, health, metrics, tracing, problem details and the database registration.</summary>
 public static class ServiceDefaultsExtensions
 {
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // ASPNETCORE_URLS or --urls win; the default is the address the README gives.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(defaultUrl);
         builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(options =>
         {

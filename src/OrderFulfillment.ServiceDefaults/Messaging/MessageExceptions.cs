@@ -27,3 +27,7 @@ public sealed class StepRejectedException(Guid fulfillmentId, string step, strin
 /// </summary>
 public sealed class UnknownOrderException(string orderId, string detail)
     : Exception($"Unknown orderId {orderId}: {detail}");
+
+/// <summary>A message naming a fulfillment that the order, which knows all its fulfillments, does not have.</summary>
+public sealed class FulfillmentNotInOrderException(string orderId, Guid fulfillmentId)
+    : PermanentMessageException($"Fulfillment {fulfillmentId} is not one of order {orderId}'s fulfillments");

@@ -1,0 +1,46 @@
+using MassTransit;
+using OrderFulfillment.FulfillmentService.Data;
+using OrderFulfillment.FulfillmentService.Fulfillments;
+using OrderFulfillment.Persistence;
+using OrderFulfillment.ServiceDefaults.Messaging;
+
+namespace OrderFulfillment.FulfillmentService;
+
+/// <summary>The fulfillment service's sagas and consumers, for the service itself and for MassTransit's test harness.</summary>
+public static class FulfillmentServiceRegistration
+{
+    public const string FulfillmentQueue = "fulfillment";
+    public const string OrderEventsQueue = "fulfillment-order-events";
+
+    /// <summary>
+    /// Adds the fulfillment saga (stored in <see cref="FulfillmentDbContext"/>) and the order consumers. A harness test
+    /// calls it as the service does; the endpoints are configured by <see cref="ConfigureFulfillmentEndpoints"/>.
+    /// </summary>
+    public static IBusRegistrationConfigurator AddFulfillmentSagas(this IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddSagaStateMachine<FulfillmentStateMachine, FulfillmentState>()
+            .PostgresRepository<FulfillmentState, FulfillmentDbContext>()
+            .Endpoint(e => e.Name = FulfillmentQueue);
+        bus.AddConsumer<OrderStatusChangedConsumer>().Endpoint(e => e.Name = OrderEventsQueue);
+        bus.AddConsumer<OrderCancellationRequestedConsumer>().Endpoint(e => e.Name = OrderEventsQueue);
+        return bus;
+    }
+
+    /// <summary>Each endpoint runs the contract pipeline: validation, retry, the transactional outbox, error queue with alert.</summary>
+    public static void ConfigureFulfillmentEndpoints(this IBusFactoryConfigurator cfg, IBusRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        cfg.ReceiveEndpoint(FulfillmentQueue, e =>
+        {
+            e.UseContractPipeline<FulfillmentDbContext>(context);
+            e.ConfigureSaga<FulfillmentState>(context);
+        });
+        cfg.ReceiveEndpoint(OrderEventsQueue, e =>
+        {
+            e.UseContractPipeline<FulfillmentDbContext>(context);
+            e.ConfigureConsumer<OrderStatusChangedConsumer>(context);
+            e.ConfigureConsumer<OrderCancellationRequestedConsumer>(context);
+        });
+    }
+}

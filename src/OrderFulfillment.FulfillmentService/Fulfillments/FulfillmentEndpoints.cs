@@ -1,0 +1,47 @@
+using Microsoft.EntityFrameworkCore;
+using OrderFulfillment.FulfillmentService.Data;
+
+namespace OrderFulfillment.FulfillmentService.Fulfillments;
+
+/// <summary>Read-only status API: one fulfillment with its history, and an order's fulfillments.</summary>
+public static class FulfillmentEndpoints
+{
+    public static void MapFulfillmentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("").WithTags("Fulfillments");
+
+        api.MapGet("/fulfillments/{fulfillmentId}", async (string fulfillmentId, FulfillmentDbContext db, CancellationToken ct) =>
+        {
+            if (!Guid.TryParse(fulfillmentId, out var id))
+                return Results.Problem(statusCode: 400, title: "Invalid fulfillmentId", detail: $"'{fulfillmentId}' is not a fulfillment id (a UUID).");
+            var fulfillment = await db.Fulfillments.AsNoTracking().SingleOrDefaultAsync(f => f.CorrelationId == id, ct);
+            return fulfillment is null
+                ? Results.Problem(statusCode: 404, title: "Fulfillment not found", detail: $"No fulfillment {id}.")
+                : Results.Ok(FulfillmentView.From(fulfillment));
+        }).WithName("GetFulfillment");
+
+        api.MapGet("/orders/{orderId}/fulfillments", async (string orderId, FulfillmentDbContext db, CancellationToken ct) =>
+        {
+            var fulfillments = await db.Fulfillments.AsNoTracking().Where(f => f.OrderId == orderId).OrderBy(f => f.WarehouseId).ToListAsync(ct);
+            return fulfillments.Count == 0
+                ? Results.Problem(statusCode: 404, title: "Order not found", detail: $"No fulfillment of order '{orderId}'.")
+                : Results.Ok(fulfillments.Select(FulfillmentView.From));
+        }).WithName("GetOrderFulfillments");
+    }
+}
+
+public sealed record FulfillmentView(
+    Guid FulfillmentId,
+    string OrderId,
+    string WarehouseId,
+    string Status,
+    int Sequence,
+    IReadOnlyList<Contracts.FulfillmentLine> Lines,
+    string? Carrier,
+    string? TrackingNumber,
+    string? CancellationReason,
+    IReadOnlyList<FulfillmentHistoryEntry> History)
+{
+    public static FulfillmentView From(FulfillmentState f) =>
+        new(f.CorrelationId, f.OrderId, f.WarehouseId, f.Status, f.Sequence, f.Lines, f.Carrier, f.TrackingNumber, f.CancellationReason, f.History);
+}

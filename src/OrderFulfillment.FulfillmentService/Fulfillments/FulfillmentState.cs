@@ -1,0 +1,38 @@
+using OrderFulfillment.Contracts;
+using OrderFulfillment.Persistence;
+
+namespace OrderFulfillment.FulfillmentService.Fulfillments;
+
+/// <summary>One fulfillment: the lines of one order that one warehouse ships.</summary>
+public sealed class FulfillmentState : IVersionedSaga
+{
+    public Guid CorrelationId { get; set; }
+    public string CurrentState { get; set; } = null!;
+    public uint Version { get; set; }
+
+    public string OrderId { get; set; } = null!;
+    public string WarehouseId { get; set; } = null!;
+    public List<FulfillmentLine> Lines { get; set; } = [];
+
+    /// <summary>How many fulfillments the order was split into.</summary>
+    public int FulfillmentCount { get; set; }
+
+    /// <summary>The sequence number of the last fulfillment.status_changed; rises by one with every change.</summary>
+    public int Sequence { get; set; }
+
+    /// <summary>The status the fulfillment had when it was cancelled: warehouse steps up to it are stale, later ones are rejected.</summary>
+    public string? CancelledFrom { get; set; }
+
+    public string? CancellationReason { get; set; }
+    public string? Carrier { get; set; }
+    public string? TrackingNumber { get; set; }
+    public List<FulfillmentHistoryEntry> History { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The contract's status: the state's name, as the wire spells it.</summary>
+    public string Status => CurrentState.ToLowerInvariant();
+}
+
+/// <summary>One status change, as it was announced.</summary>
+public sealed record FulfillmentHistoryEntry(int Sequence, string? PreviousStatus, string Status, DateTimeOffset ChangedAt, string? Reason);

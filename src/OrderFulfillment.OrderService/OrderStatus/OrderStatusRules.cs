@@ -1,0 +1,112 @@
+using OrderFulfillment.Contracts;
+
+namespace OrderFulfillment.OrderService.OrderStatus;
+
+/// <summary>
+/// The contract's rules 3 to 5 over one order, without messaging: the status is derived from the fulfillments that
+/// are not cancelled, delivered counts only from delivery.confirmed on a shipped fulfillment, and the status never
+/// moves backwards (cancelled is terminal).
+/// </summary>
+public static class OrderStatusRules
+{
+    /// <summary>Records a fulfillment's announced status; a sequence at or below the known one is a duplicate or stale.</summary>
+    public static string RecordFulfillment(OrderState order, FulfillmentStatusChanged change)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(change);
+        order.FulfillmentCount = Math.Max(order.FulfillmentCount, change.FulfillmentCount);
+        var fulfillment = Track(order, change.FulfillmentId);
+        fulfillment.WarehouseId = change.WarehouseId;
+        if (change.Sequence == fulfillment.Sequence)
+            return TimelineOutcomes.Duplicate;
+        if (change.Sequence < fulfillment.Sequence)
+            return TimelineOutcomes.Stale;
+
+        fulfillment.Sequence = change.Sequence;
+        fulfillment.Status = change.Status;
+        fulfillment.Carrier = change.Carrier ?? fulfillment.Carrier;
+        fulfillment.TrackingNumber = change.TrackingNumber ?? fulfillment.TrackingNumber;
+        return TimelineOutcomes.Recorded;
+    }
+
+    /// <summary>Records a delivery; one for a fulfillment that has not shipped (yet) is held until it has.</summary>
+    public static string RecordDelivery(OrderState order, DeliveryConfirmed delivery)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(delivery);
+        var announced = order.Fulfillments.Count(f => f.Sequence > 0);
+        var known = order.Fulfillments.Any(f => f.FulfillmentId == delivery.FulfillmentId && f.Sequence > 0);
+        if (!known && order.FulfillmentCount > 0 && announced >= order.FulfillmentCount)
+            throw new ServiceDefaults.Messaging.FulfillmentNotInOrderException(order.OrderId, delivery.FulfillmentId);
+
+        var fulfillment = Track(order, delivery.FulfillmentId);
+        if (fulfillment.DeliveredAt is not null)
+            return TimelineOutcomes.Duplicate;
+        fulfillment.DeliveredAt = delivery.DeliveredAt;
+        fulfillment.Carrier ??= delivery.Carrier;
+        fulfillment.TrackingNumber ??= delivery.TrackingNumber;
+        return HasShipped(fulfillment) ? TimelineOutcomes.Recorded : TimelineOutcomes.Held;
+    }
+
+    /// <summary>Rule 3: the status the fulfillments call for, before the no-regression rule.</summary>
+    public static string Derive(OrderState order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        if (order.FulfillmentCount == 0)
+            return OrderStatuses.Confirmed;
+
+        // Only announced fulfillments count; one not heard of yet counts as pending. A held delivery for an id that
+        // is never announced counts for nothing.
+        var announced = order.Fulfillments.Where(f => f.Sequence > 0).ToList();
+        var unknown = Math.Max(0, order.FulfillmentCount - announced.Count);
+        var active = announced.Where(f => f.Status != FulfillmentStatuses.Cancelled).ToList();
+        if (active.Count == 0 && unknown == 0)
+            return OrderStatuses.Cancelled;
+
+        var total = active.Count + unknown;
+        var shipped = active.Count(HasShipped);
+        var delivered = active.Count(f => HasShipped(f) && f.DeliveredAt is not null);
+        if (delivered == total) return OrderStatuses.Delivered;
+        if (delivered > 0) return OrderStatuses.PartiallyDelivered;
+        if (shipped == total) return OrderStatuses.Shipped;
+        if (shipped > 0) return OrderStatuses.PartiallyShipped;
+        return active.Any(f => f.Status != FulfillmentStatuses.Pending) ? OrderStatuses.Processing : OrderStatuses.Confirmed;
+    }
+
+    /// <summary>Rule 5: whether moving from <paramref name="current"/> to <paramref name="next"/> is a forward change.</summary>
+    public static bool IsAdvance(string current, string next)
+    {
+        if (current == next || current == OrderStatuses.Cancelled)
+            return false;
+        if (next == OrderStatuses.Cancelled)
+            return true;
+        return Rank(next) > Rank(current);
+    }
+
+    public static bool IsFinal(string status) => status is OrderStatuses.Delivered or OrderStatuses.Cancelled;
+
+    /// <summary>Whether any of the order's fulfillments has shipped (a cancellation is refused then).</summary>
+    public static bool AnyShipped(OrderState order) => order.Fulfillments.Any(HasShipped);
+
+    static bool HasShipped(TrackedFulfillment fulfillment) =>
+        FulfillmentStatuses.Rank(fulfillment.Status) >= FulfillmentStatuses.Rank(FulfillmentStatuses.Shipped);
+
+    static int Rank(string status)
+    {
+        for (var i = 0; i < OrderStatuses.Progression.Count; i++)
+            if (OrderStatuses.Progression[i] == status) return i;
+        return -1;
+    }
+
+    static TrackedFulfillment Track(OrderState order, Guid fulfillmentId)
+    {
+        var fulfillment = order.Fulfillments.Find(f => f.FulfillmentId == fulfillmentId);
+        if (fulfillment is null)
+        {
+            fulfillment = new TrackedFulfillment { FulfillmentId = fulfillmentId };
+            order.Fulfillments.Add(fulfillment);
+        }
+
+        return fulfillment;
+    }
+}
