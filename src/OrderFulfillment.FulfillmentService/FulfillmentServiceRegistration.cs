@@ -28,17 +28,17 @@ public static class FulfillmentServiceRegistration
     }
 
     /// <summary>Each endpoint runs the contract pipeline: validation, retry, the transactional outbox, error queue with alert.</summary>
-    public static void ConfigureFulfillmentEndpoints(this IBusFactoryConfigurator cfg, IBusRegistrationContext context)
+    public static void ConfigureFulfillmentEndpoints(this IBusFactoryConfigurator cfg, IBusRegistrationContext context, bool transactionalOutbox = true)
     {
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(FulfillmentQueue, e =>
         {
-            e.UseContractPipeline<FulfillmentDbContext>(context);
+            e.UseContractPipeline<FulfillmentDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<FulfillmentState>(context);
         });
         cfg.ReceiveEndpoint(OrderEventsQueue, e =>
         {
-            e.UseContractPipeline<FulfillmentDbContext>(context);
+            e.UseContractPipeline<FulfillmentDbContext>(context, transactionalOutbox);
             e.ConfigureConsumer<OrderStatusChangedConsumer>(context);
             e.ConfigureConsumer<OrderCancellationRequestedConsumer>(context);
         });

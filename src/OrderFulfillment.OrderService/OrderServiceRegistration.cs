@@ -22,12 +22,12 @@ public static class OrderServiceRegistration
     }
 
     /// <summary>The endpoint runs the contract pipeline: validation, retry, the transactional outbox, error queue with alert.</summary>
-    public static void ConfigureOrderEndpoints(this IBusFactoryConfigurator cfg, IBusRegistrationContext context)
+    public static void ConfigureOrderEndpoints(this IBusFactoryConfigurator cfg, IBusRegistrationContext context, bool transactionalOutbox = true)
     {
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(OrderStatusQueue, e =>
         {
-            e.UseContractPipeline<OrderDbContext>(context);
+            e.UseContractPipeline<OrderDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<OrderState>(context);
         });
     }

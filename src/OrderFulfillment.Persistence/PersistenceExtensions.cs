@@ -21,8 +21,12 @@ public static class PersistenceExtensions
     {
         ArgumentNullException.ThrowIfNull(configurator);
         configurator.Repository(repository =>
+        {
+            repository.RegisterLoadSagaRepository<TSaga, SagaRepositoryContextFactory<TDbContext, TSaga>>();
+            repository.RegisterQuerySagaRepository<TSaga, SagaRepositoryContextFactory<TDbContext, TSaga>>();
             repository.RegisterSagaRepository<TSaga, DbContext, SagaConsumeContextFactory<DbContext, TSaga>,
-                SagaRepositoryContextFactory<TDbContext, TSaga>>());
+                SagaRepositoryContextFactory<TDbContext, TSaga>>();
+        });
         return configurator;
     }
 

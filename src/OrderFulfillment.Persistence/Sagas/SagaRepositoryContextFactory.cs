@@ -12,7 +12,7 @@ namespace OrderFulfillment.Persistence.Sagas;
 /// </summary>
 internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
     TDbContext dbContext, ISagaConsumeContextFactory<DbContext, TSaga> consumeContextFactory)
-    : ISagaRepositoryContextFactory<TSaga>
+    : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TDbContext : DbContext
     where TSaga : class, IVersionedSaga
 {
@@ -33,6 +33,14 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
             var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory);
             await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, instances)).ConfigureAwait(false);
         }, context.CancellationToken);
+
+    public Task<T> Execute<T>(Func<LoadSagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        asyncMethod(new DbSagaQueryContext<TSaga>(dbContext, cancellationToken));
+
+    public Task<T> Execute<T>(Func<QuerySagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        asyncMethod(new DbSagaQueryContext<TSaga>(dbContext, cancellationToken));
 
     public void Probe(ProbeContext context)
     {

@@ -61,14 +61,17 @@ public static class ContractBusConfiguration
     /// The pipeline of every endpoint: contract validation, retry (outside the transaction, so each attempt is fresh),
     /// the transactional outbox and inbox, and an error pipe that keeps the reason and raises the dead-letter alert.
     /// </summary>
-    public static void UseContractPipeline<TDbContext>(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    /// <param name="transactionalOutbox">Off only in harness tests, whose in-memory database has no outbox tables.</param>
+    public static void UseContractPipeline<TDbContext>(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context,
+        bool transactionalOutbox = true)
         where TDbContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(context);
         endpoint.UseContractErrorPipe(context);
         endpoint.UseContractRetry();
-        endpoint.UseTransactionalOutbox<TDbContext>(context);
+        if (transactionalOutbox)
+            endpoint.UseTransactionalOutbox<TDbContext>(context);
         endpoint.UseConsumeFilter(typeof(ContractValidationFilter<>), context);
     }
 

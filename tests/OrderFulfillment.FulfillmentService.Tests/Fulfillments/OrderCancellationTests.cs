@@ -1,0 +1,66 @@
+using OrderFulfillment.Contracts;
+using OrderFulfillment.ServiceDefaults.Data;
+using OrderFulfillment.ServiceDefaults.Messaging;
+
+namespace OrderFulfillment.FulfillmentService.Tests.Fulfillments;
+
+public sealed class OrderCancellationTests
+{
+    static readonly DateTimeOffset At = new(2026, 11, 24, 10, 5, 0, TimeSpan.Zero);
+
+    static async Task<(Guid East, Guid West)> PlanTwoWarehousesAsync(FulfillmentHarness h, string orderId)
+    {
+        await h.ConfirmAsync(orderId,
+            new OrderLine { Sku = "SKU-1", Quantity = 2, WarehouseId = "WH-EAST" },
+            new OrderLine { Sku = "SKU-2", Quantity = 1, WarehouseId = "WH-WEST" });
+        var east = DeterministicId.ForFulfillment(orderId, "WH-EAST");
+        var west = DeterministicId.ForFulfillment(orderId, "WH-WEST");
+        Assert.True((await h.Sagas.Exists(east, m => m.Planning)).HasValue);
+        Assert.True((await h.Sagas.Exists(west, m => m.Planning)).HasValue);
+        return (east, west);
+    }
+
+    [Fact]
+    public async Task Cancellation_before_any_shipment_cancels_every_fulfillment()
+    {
+        await using var h = await FulfillmentHarness.StartAsync();
+        var (east, west) = await PlanTwoWarehousesAsync(h, "ORD-C1");
+        await h.DeliverAsync(new WarehousePacked { FulfillmentId = east, OccurredAt = At });
+
+        await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C1", Reason = "customer changed mind", RequestedAt = At });
+
+        Assert.Equal(("packed", "cancelled"), (h.Announced(east)[^1].PreviousStatus, h.Announced(east)[^1].Status));
+        Assert.Equal(("planning", "cancelled"), (h.Announced(west)[^1].PreviousStatus, h.Announced(west)[^1].Status));
+        Assert.Equal("cancelled", (await h.FulfillmentAsync(east)).Status);
+        Assert.False(h.Harness.Published.Select<OrderCancellationRefused>(FulfillmentHarness.Now).Any());
+    }
+
+    [Fact]
+    public async Task Cancellation_after_a_shipment_is_refused_and_cancels_nothing()
+    {
+        await using var h = await FulfillmentHarness.StartAsync();
+        var (east, west) = await PlanTwoWarehousesAsync(h, "ORD-C2");
+        await h.DeliverAsync(new WarehouseShipped { FulfillmentId = east, OccurredAt = At, Carrier = "UPS", TrackingNumber = "1Z" });
+
+        await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C2", RequestedAt = At });
+
+        var refusal = Assert.Single(h.Harness.Published.Select<OrderCancellationRefused>(FulfillmentHarness.Now)).Context.Message;
+        Assert.Equal([east], refusal.ShippedFulfillmentIds);
+        Assert.Equal("shipped", (await h.FulfillmentAsync(east)).Status);
+        Assert.Equal("planning", (await h.FulfillmentAsync(west)).Status);
+        Assert.DoesNotContain(h.Announced(west), e => e.Status == "cancelled");
+    }
+
+    [Fact]
+    public async Task A_repeated_cancellation_changes_nothing_more()
+    {
+        await using var h = await FulfillmentHarness.StartAsync();
+        var (east, _) = await PlanTwoWarehousesAsync(h, "ORD-C3");
+        await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C3", RequestedAt = At });
+
+        var again = await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C3", RequestedAt = At });
+
+        Assert.Null(again.Exception);
+        Assert.Equal(3, h.Announced(east).Count);
+    }
+}
