@@ -1,6 +1,7 @@
 using OrderFulfillment.Contracts;
 using OrderFulfillment.ServiceDefaults.Data;
 using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.FulfillmentService.Tests.Fulfillments;
 
@@ -32,7 +33,7 @@ public sealed class OrderCancellationTests
         Assert.Equal(("packed", "cancelled"), (h.Announced(east)[^1].PreviousStatus, h.Announced(east)[^1].Status));
         Assert.Equal(("planning", "cancelled"), (h.Announced(west)[^1].PreviousStatus, h.Announced(west)[^1].Status));
         Assert.Equal("cancelled", (await h.FulfillmentAsync(east)).Status);
-        Assert.False(h.Harness.Published.Select<OrderCancellationRefused>(FulfillmentHarness.Now).Any());
+        Assert.False(h.Harness.Published.Select<OrderCancellationRefused>(HarnessHost.Now).Any());
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class OrderCancellationTests
 
         await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C2", RequestedAt = At });
 
-        var refusal = Assert.Single(h.Harness.Published.Select<OrderCancellationRefused>(FulfillmentHarness.Now)).Context.Message;
+        var refusal = Assert.Single(h.Harness.Published.Select<OrderCancellationRefused>(HarnessHost.Now)).Context.Message;
         Assert.Equal([east], refusal.ShippedFulfillmentIds);
         Assert.Equal("shipped", (await h.FulfillmentAsync(east)).Status);
         Assert.Equal("planning", (await h.FulfillmentAsync(west)).Status);

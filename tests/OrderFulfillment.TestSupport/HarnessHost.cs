@@ -1,0 +1,109 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using OrderFulfillment.ServiceDefaults.Messaging;
+using Xunit;
+
+namespace OrderFulfillment.TestSupport;
+
+/// <summary>
+/// A service's sagas on MassTransit's test harness, wired as the service wires them (same registration, same endpoint
+/// pipeline, same contract topology) but on the in-memory transport and EF Core's in-memory database.
+/// </summary>
+public sealed class HarnessHost : IAsyncDisposable
+{
+    /// <summary>
+    /// Passed to the harness's message lists to read what is there now: without it a synchronous Select waits for more
+    /// messages until the timeout, holding the list's lock, and consumption stalls meanwhile.
+    /// </summary>
+    public static readonly CancellationToken Now = new(canceled: true);
+
+    readonly ServiceProvider _provider;
+
+    HarnessHost(ServiceProvider provider)
+    {
+        _provider = provider;
+        Harness = provider.GetRequiredService<ITestHarness>();
+    }
+
+    public ITestHarness Harness { get; }
+
+    public IServiceProvider Services => _provider;
+
+    public static async Task<HarnessHost> StartAsync(
+        Action<IServiceCollection> services,
+        Action<IBusRegistrationConfigurator> bus,
+        Action<IBusRegistrationContext, IInMemoryBusFactoryConfigurator> endpoints)
+    {
+        var collection = new ServiceCollection();
+        collection.AddMetrics();
+        collection.AddSingleton<OrderFulfillmentMetrics>();
+        services(collection);
+        collection.AddMassTransitTestHarness(x =>
+        {
+            bus(x);
+            x.UsingInMemory((context, cfg) =>
+            {
+                cfg.ConfigureContractMessages();
+                endpoints(context, cfg);
+            });
+        });
+        var host = new HarnessHost(collection.BuildServiceProvider(true));
+        // Waiting on the harness ends at its timeout, not at the first quiet moment between two steps of a test.
+        host.Harness.TestInactivityTimeout = host.Harness.TestTimeout;
+        await host.Harness.Start();
+        return host;
+    }
+
+    /// <summary>Registers the service's DbContext on a fresh EF Core in-memory database.</summary>
+    public static void AddInMemoryDatabase<TDbContext>(IServiceCollection services)
+        where TDbContext : DbContext
+    {
+        var name = Guid.NewGuid().ToString();
+        services.AddDbContext<TDbContext>(options => options
+            .UseInMemoryDatabase(name)
+            .ConfigureWarnings(w => w.Ignore(InMemoryEventId.TransactionIgnoredWarning)));
+    }
+
+    /// <summary>Publishes a message and waits until it has been consumed (or has faulted); returns what the harness saw.</summary>
+    public async Task<IReceivedMessage<T>> DeliverAsync<T>(T message)
+        where T : class
+    {
+        var id = NewId.NextGuid();
+        await Harness.Bus.Publish(message, c => c.MessageId = id);
+        Assert.True(await Harness.Consumed.Any<T>(m => m.Context.MessageId == id), $"{typeof(T).Name} should be consumed");
+        return Harness.Consumed.Select<T>(Now).First(m => m.Context.MessageId == id);
+    }
+
+    /// <summary>The messages of one type published so far, in publish order.</summary>
+    public List<T> Published<T>()
+        where T : class =>
+        Harness.Published.Select<T>(Now).Select(m => m.Context.Message).ToList();
+
+    /// <summary>Reads from the service's database in a scope of its own.</summary>
+    public async Task<TResult> QueryAsync<TDbContext, TResult>(Func<TDbContext, Task<TResult>> query)
+        where TDbContext : DbContext
+    {
+        await using var scope = _provider.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<TDbContext>());
+    }
+
+    /// <summary>Waits until the condition holds, or fails the test after the harness timeout.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Harness.TestTimeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Harness.Stop();
+        await _provider.DisposeAsync();
+    }
+}
