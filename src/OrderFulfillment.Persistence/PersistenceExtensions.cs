@@ -81,6 +81,7 @@ public static class PersistenceExtensions
             outbox.HasKey(x => x.SequenceNumber);
             outbox.Property(x => x.SequenceNumber).HasColumnName("sequence_number").UseIdentityAlwaysColumn();
             outbox.Property(x => x.MessageId).HasColumnName("message_id");
+            outbox.Property(x => x.OrderingKey).HasColumnName("ordering_key");
             outbox.Property(x => x.ConversationId).HasColumnName("conversation_id");
             outbox.Property(x => x.CorrelationId).HasColumnName("correlation_id");
             outbox.Property(x => x.InitiatorId).HasColumnName("initiator_id");

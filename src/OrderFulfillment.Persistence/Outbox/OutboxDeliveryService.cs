@@ -75,16 +75,8 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         if (messages.Count == 0)
             return BatchResult.Empty;
 
-        // Started in sequence order; each completes when the broker confirms it.
-        var sends = new List<Task>(messages.Count);
-        foreach (var message in messages)
-        {
-            message.RestoreHeaders();
-            var endpoint = await bus.GetSendEndpoint(message.DestinationAddress!).ConfigureAwait(false);
-            sends.Add(endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, message.DestinationAddress), cancellationToken));
-        }
-
-        await Task.WhenAll(sends).ConfigureAwait(false);
+        // Messages with one ordering key go one after another, each awaiting its publisher confirm; keys go side by side.
+        await Task.WhenAll(messages.GroupBy(m => m.OrderingKey).Select(group => SendInOrderAsync(group, cancellationToken))).ConfigureAwait(false);
 
         var delivered = messages.Select(m => m.SequenceNumber).ToArray();
         await dbContext.Database.ExecuteSqlAsync(
@@ -93,6 +85,17 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
 
         LogDelivered(messages.Count);
         return messages.Count == batchSize ? BatchResult.Full : BatchResult.Partial;
+    }
+
+    async Task SendInOrderAsync(IEnumerable<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages)
+        {
+            message.RestoreHeaders();
+            var endpoint = await bus.GetSendEndpoint(message.DestinationAddress!).ConfigureAwait(false);
+            await endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, message.DestinationAddress), cancellationToken)
+                .ConfigureAwait(false);
+        }
     }
 
     enum BatchResult

@@ -14,6 +14,9 @@ internal sealed class OutboxMessage : OutboxMessageContext
 
     public long SequenceNumber { get; set; }
     public Guid MessageId { get; set; }
+
+    /// <summary>Messages with the same key are delivered one after another, in sequence order (see <see cref="OutboxOrderingKey"/>).</summary>
+    public Guid OrderingKey { get; set; }
     public Guid? ConversationId { get; set; }
     public Guid? CorrelationId { get; set; }
     public Guid? InitiatorId { get; set; }

@@ -16,6 +16,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
     where TMessage : class
 {
     readonly List<OutboxMessage> _pending = [];
+    readonly OutboxOrderingKey _orderingKey = context.GetOrAddPayload(() => new OutboxOrderingKey());
     bool _consumed = alreadyConsumed;
 
     public int AddedMessageCount { get; private set; }
@@ -53,6 +54,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
     public override Task AddSend<T>(SendContext<T> context)
     {
         var message = OutboxMessage.From(context);
+        message.OrderingKey = _orderingKey.SagaId ?? MessageId ?? message.MessageId;
         lock (_pending)
             _pending.Add(message);
         return Task.CompletedTask;

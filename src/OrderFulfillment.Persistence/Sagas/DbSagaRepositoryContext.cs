@@ -2,6 +2,7 @@ using MassTransit;
 using MassTransit.Context;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
+using OrderFulfillment.Persistence.Outbox;
 
 namespace OrderFulfillment.Persistence.Sagas;
 
@@ -22,8 +23,11 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
         _factory = factory;
     }
 
-    public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance) =>
-        _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Add);
+    public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance)
+    {
+        OrderOutboxBy(instance);
+        return _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Add);
+    }
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Insert(TSaga instance)
     {
@@ -45,6 +49,7 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
             return null!;
         }
 
+        OrderOutboxBy(instance);
         return await _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
     }
 
@@ -54,6 +59,7 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
             .SingleOrDefaultAsync(x => x.CorrelationId == correlationId, CancellationToken).ConfigureAwait(false);
         if (instance is null)
             return null!;
+        OrderOutboxBy(instance);
         return await _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Load).ConfigureAwait(false);
     }
 
@@ -82,6 +88,13 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
         if (entry is not null)
             entry.State = EntityState.Unchanged;
         return Task.CompletedTask;
+    }
+
+    /// <summary>What this saga instance publishes is delivered in the order it commits (see <see cref="OutboxOrderingKey"/>).</summary>
+    void OrderOutboxBy(TSaga instance)
+    {
+        if (_consumeContext.TryGetPayload(out OutboxOrderingKey? key))
+            key.SagaId ??= instance.CorrelationId;
     }
 
     public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> consumeContext, TSaga instance, SagaConsumeContextMode mode)

@@ -192,6 +192,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("message_type");
 
+                    b.Property<Guid>("OrderingKey")
+                        .HasColumnType("uuid")
+                        .HasColumnName("ordering_key");
+
                     b.Property<string>("Properties")
                         .HasColumnType("text")
                         .HasColumnName("properties");

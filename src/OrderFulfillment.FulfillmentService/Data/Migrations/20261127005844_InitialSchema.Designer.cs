@@ -12,7 +12,7 @@ using OrderFulfillment.FulfillmentService.Data;
 namespace OrderFulfillment.FulfillmentService.Data.Migrations
 {
     [DbContext(typeof(FulfillmentDbContext))]
-    [Migration("20261127003644_InitialSchema")]
+    [Migration("20261127005844_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -194,6 +194,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("message_type");
+
+                    b.Property<Guid>("OrderingKey")
+                        .HasColumnType("uuid")
+                        .HasColumnName("ordering_key");
 
                     b.Property<string>("Properties")
                         .HasColumnType("text")

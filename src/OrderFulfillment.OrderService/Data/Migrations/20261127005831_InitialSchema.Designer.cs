@@ -12,7 +12,7 @@ using OrderFulfillment.OrderService.Data;
 namespace OrderFulfillment.OrderService.Data.Migrations
 {
     [DbContext(typeof(OrderDbContext))]
-    [Migration("20261127003836_InitialSchema")]
+    [Migration("20261127005831_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -181,6 +181,10 @@ namespace OrderFulfillment.OrderService.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("message_type");
+
+                    b.Property<Guid>("OrderingKey")
+                        .HasColumnType("uuid")
+                        .HasColumnName("ordering_key");
 
                     b.Property<string>("Properties")
                         .HasColumnType("text")

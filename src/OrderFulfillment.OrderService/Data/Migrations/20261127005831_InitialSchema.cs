@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace OrderFulfillment.FulfillmentService.Data.Migrations
+namespace OrderFulfillment.OrderService.Data.Migrations
 {
     /// <inheritdoc />
     public partial class InitialSchema : Migration
@@ -12,31 +12,6 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.CreateTable(
-                name: "fulfillment",
-                columns: table => new
-                {
-                    fulfillment_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    current_state = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false),
-                    order_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    warehouse_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    lines = table.Column<string>(type: "jsonb", nullable: false),
-                    fulfillment_count = table.Column<int>(type: "integer", nullable: false),
-                    sequence = table.Column<int>(type: "integer", nullable: false),
-                    cancelled_from = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    cancellation_reason = table.Column<string>(type: "text", nullable: true),
-                    carrier = table.Column<string>(type: "text", nullable: true),
-                    tracking_number = table.Column<string>(type: "text", nullable: true),
-                    history = table.Column<string>(type: "jsonb", nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_fulfillment", x => x.fulfillment_id);
-                });
-
             migrationBuilder.CreateTable(
                 name: "inbox_message",
                 columns: table => new
@@ -51,12 +26,34 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "order_status",
+                columns: table => new
+                {
+                    correlation_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    current_state = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false),
+                    order_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    confirmed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    lines = table.Column<string>(type: "jsonb", nullable: false),
+                    fulfillment_count = table.Column<int>(type: "integer", nullable: false),
+                    fulfillments = table.Column<string>(type: "jsonb", nullable: false),
+                    timeline = table.Column<string>(type: "jsonb", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_order_status", x => x.correlation_id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "outbox_message",
                 columns: table => new
                 {
                     sequence_number = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
                     message_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ordering_key = table.Column<Guid>(type: "uuid", nullable: false),
                     conversation_id = table.Column<Guid>(type: "uuid", nullable: true),
                     correlation_id = table.Column<Guid>(type: "uuid", nullable: true),
                     initiator_id = table.Column<Guid>(type: "uuid", nullable: true),
@@ -81,14 +78,20 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_fulfillment_order_id",
-                table: "fulfillment",
-                column: "order_id");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_inbox_message_received_at",
                 table: "inbox_message",
                 column: "received_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_order_status_order_id",
+                table: "order_status",
+                column: "order_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_order_status_status_order_id",
+                table: "order_status",
+                columns: new[] { "status", "order_id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_outbox_message_delivered_at",
@@ -106,10 +109,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "fulfillment");
+                name: "inbox_message");
 
             migrationBuilder.DropTable(
-                name: "inbox_message");
+                name: "order_status");
 
             migrationBuilder.DropTable(
                 name: "outbox_message");

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# run.sh: runs the whole system on this machine. Installs and starts RabbitMQ (with the management UI) and
+# PostgreSQL where they are missing (scripts/services-up.sh), builds both services, and runs them:
+#   order service        http://localhost:5100   (GET /orders/{orderId}, /health/ready, /metrics)
+#   fulfillment service  http://localhost:5200   (GET /fulfillments/{id}, /orders/{orderId}/fulfillments)
+# Logs: .run/logs/order-service.log and .run/logs/fulfillment-service.log. Ctrl+C stops both services.
+#   scripts/run.sh --detach   start them in the background and return (stop with scripts/run.sh --stop)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+state=.run
+mkdir -p "$state/logs"
+
+stop() {
+  for name in order-service fulfillment-service; do
+    if [ -f "$state/$name.pid" ]; then
+      kill "$(cat "$state/$name.pid")" 2>/dev/null || true
+      rm -f "$state/$name.pid"
+    fi
+  done
+}
+
+if [ "${1:-}" = "--stop" ]; then
+  stop
+  echo "services stopped"
+  exit 0
+fi
+
+bash scripts/services-up.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build OrderFulfillment.sln -c Release -nologo -clp:ErrorsOnly
+stop
+
+start() { # name project url
+  local name=$1 project=$2 url=$3
+  ASPNETCORE_URLS=${url} setsid dotnet "src/$project/bin/Release/net10.0/$project.dll" >"$state/logs/$name.log" 2>&1 &
+  echo $! >"$state/$name.pid"
+}
+start order-service OrderFulfillment.OrderService "${ORDER_SERVICE_URLS:-http://localhost:5100}"
+start fulfillment-service OrderFulfillment.FulfillmentService "${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}"
+
+for url in "${ORDER_SERVICE_URLS:-http://localhost:5100}" "${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}"; do
+  for _ in $(seq 1 120); do
+    curl -fs "$url/health/ready" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -fs "$url/health/ready" >/dev/null || { echo "run.sh: $url did not become ready; see $state/logs/" >&2; tail -20 "$state"/logs/*.log >&2; stop; exit 1; }
+done
+
+cat <<INFO
+OrderFulfillment is running.
+  order service        ${ORDER_SERVICE_URLS:-http://localhost:5100}   (GET /orders/{orderId})
+  fulfillment service  ${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}   (GET /fulfillments/{fulfillmentId})
+  RabbitMQ management  http://localhost:15672   (user orderfulfillment, password orderfulfillment)
+  logs                 $state/logs/
+INFO
+
+if [ "${1:-}" = "--detach" ]; then
+  exit 0
+fi
+trap 'stop; echo; echo "services stopped"' INT TERM
+echo "Ctrl+C stops both services."
+tail -n 0 -f "$state"/logs/*.log &
+wait "$(cat "$state/order-service.pid")" "$(cat "$state/fulfillment-service.pid")" || true
+stop

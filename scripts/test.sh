@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh), builds the
+# solution, then runs the fast harness tests and the integration tests against the real broker and database.
+#   scripts/test.sh                 everything
+#   scripts/test.sh --fast          only the harness tests (no servers needed)
+#   scripts/test.sh --filter EXPR   passed to dotnet test (e.g. --filter "Category=Integration")
+# The last line is "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+fast=false
+filter=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fast) fast=true ;;
+    --filter) filter=(--filter "$2"); shift ;;
+    *) echo "test.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+configuration=${CONFIGURATION:-Release}
+
+if [ "$fast" = false ]; then
+  bash scripts/services-up.sh
+fi
+
+dotnet build OrderFulfillment.sln -c "$configuration" -nologo -clp:ErrorsOnly
+
+if [ "$fast" = true ]; then
+  projects=(tests/OrderFulfillment.OrderService.Tests tests/OrderFulfillment.FulfillmentService.Tests)
+else
+  projects=(tests/OrderFulfillment.OrderService.Tests tests/OrderFulfillment.FulfillmentService.Tests
+            tests/OrderFulfillment.Persistence.Tests tests/OrderFulfillment.IntegrationTests)
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+for project in "${projects[@]}"; do
+  [ -d "$project" ] || continue
+  echo "== $project"
+  dotnet test "$project" -c "$configuration" --no-build -nologo "${filter[@]}" --logger "console;verbosity=normal" 2>&1 \
+    | tee -a "$log" | grep -E "^\s+(Passed|Failed|Skipped) |Error Message|^\s{3}[A-Z].*|Passed!|Failed!|Total tests" || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+
+sum() { grep -hoE "$1: +[0-9]+" "$log" | grep -oE "[0-9]+" | awk '{ s += $1 } END { print s + 0 }'; }
+echo "$(sum 'Total tests' >/dev/null; sum Passed) passed, $(sum Failed) failed"
+exit $status

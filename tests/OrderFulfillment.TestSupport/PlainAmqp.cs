@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace OrderFulfillment.TestSupport;
+
+/// <summary>
+/// A plain AMQP client, as a checkout or WMS written in another language would be: it publishes the contract's JSON
+/// to the contract's exchanges and reads events from a queue it binds itself. No MassTransit.
+/// </summary>
+public sealed class PlainAmqp : IAsyncDisposable
+{
+    readonly IConnection _connection;
+    readonly IChannel _publisher;
+
+    PlainAmqp(IConnection connection, IChannel publisher)
+    {
+        _connection = connection;
+        _publisher = publisher;
+    }
+
+    public static async Task<PlainAmqp> ConnectAsync(string virtualHost)
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = TestInfrastructure.RabbitHost,
+            Port = TestInfrastructure.RabbitPort,
+            VirtualHost = virtualHost,
+            UserName = TestInfrastructure.RabbitUser,
+            Password = TestInfrastructure.RabbitPassword,
+            AutomaticRecoveryEnabled = true,
+        };
+        var connection = await factory.CreateConnectionAsync("plain-amqp-test-client");
+        var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        return new PlainAmqp(connection, publisher);
+    }
+
+    /// <summary>Publishes a body as it is, persistent, and waits for the broker's confirm.</summary>
+    public async Task PublishAsync(string exchange, string body, string? messageId = null, string contentType = "application/json",
+        IDictionary<string, object?>? headers = null)
+    {
+        await _publisher.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+        var properties = new BasicProperties
+        {
+            ContentType = contentType,
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = messageId,
+            Headers = headers,
+        };
+        await _publisher.BasicPublishAsync(exchange, "", true, properties, Encoding.UTF8.GetBytes(body));
+    }
+
+    public Task PublishAsync(string exchange, object body, string? messageId = null) =>
+        PublishAsync(exchange, JsonSerializer.Serialize(body, JsonSerializerOptions.Web), messageId);
+
+    /// <summary>Binds a fresh queue to the exchanges and collects everything that arrives on it.</summary>
+    public async Task<EventLog> ObserveAsync(params string[] exchanges)
+    {
+        var channel = await _connection.CreateChannelAsync();
+        var queue = (await channel.QueueDeclareAsync($"observer-{Guid.NewGuid():N}", durable: true, exclusive: false, autoDelete: false)).QueueName;
+        foreach (var exchange in exchanges)
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+            await channel.QueueBindAsync(queue, exchange, "");
+        }
+
+        var log = new EventLog(channel, queue);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            log.Add(delivery.Exchange, delivery.BasicProperties.ContentType, delivery.Body.ToArray());
+            await channel.BasicAckAsync(delivery.DeliveryTag, false);
+        };
+        await channel.BasicConsumeAsync(queue, false, consumer);
+        return log;
+    }
+
+    /// <summary>Counts the messages waiting in a queue (an error queue, say).</summary>
+    public async Task<uint> MessageCountAsync(string queue)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Takes one message from a queue (acknowledged), or null.</summary>
+    public async Task<BasicGetResult?> GetAsync(string queue)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        return await channel.BasicGetAsync(queue, autoAck: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _publisher.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
+
+/// <summary>One event as a plain consumer sees it: the exchange, the content type, and the contract body.</summary>
+public sealed record ObservedEvent(string Exchange, string? ContentType, JsonElement Body)
+{
+    public string? Text(string field) => Body.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    public int Number(string field) => Body.GetProperty(field).GetInt32();
+}
+
+/// <summary>The events a plain consumer received, in arrival order.</summary>
+public sealed class EventLog(IChannel channel, string queue) : IAsyncDisposable
+{
+    readonly ConcurrentQueue<ObservedEvent> _events = new();
+
+    public IReadOnlyList<ObservedEvent> Events => [.. _events];
+
+    internal void Add(string exchange, string? contentType, byte[] body)
+    {
+        var root = JsonDocument.Parse(body).RootElement.Clone();
+        // The MassTransit envelope carries the contract body in its "message" field.
+        if (contentType == "application/vnd.masstransit+json" && root.TryGetProperty("message", out var message))
+            root = message;
+        _events.Enqueue(new ObservedEvent(exchange, contentType, root));
+    }
+
+    public async Task<IReadOnlyList<ObservedEvent>> WaitForAsync(Func<IReadOnlyList<ObservedEvent>, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!done(Events))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}; saw {Events.Count} events:\n" +
+                                           string.Join("\n", Events.Select(e => $"{e.Exchange} {e.Body}")));
+            await Task.Delay(50);
+        }
+
+        return Events;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await channel.QueueDeleteAsync(queue);
+        }
+        catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.AlreadyClosedException
+                                              or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+        }
+
+        await channel.DisposeAsync();
+    }
+}

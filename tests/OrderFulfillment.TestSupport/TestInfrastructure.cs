@@ -1,0 +1,111 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Npgsql;
+
+namespace OrderFulfillment.TestSupport;
+
+/// <summary>
+/// The real RabbitMQ and PostgreSQL that integration tests run against, read from the environment (defaults: what
+/// scripts/services-up.sh starts). Each test run gets a fresh vhost and fresh databases; a missing server fails the
+/// test, it never skips it.
+/// </summary>
+public sealed class TestInfrastructure : IAsyncDisposable
+{
+    readonly List<string> _databases = [];
+
+    TestInfrastructure(string vhost) => VirtualHost = vhost;
+
+    public static string RabbitHost => Env("RabbitMq__Host", "127.0.0.1");
+    public static int RabbitPort => int.Parse(Env("RabbitMq__Port", "5672"), System.Globalization.CultureInfo.InvariantCulture);
+    public static int ManagementPort => int.Parse(Env("RabbitMq__ManagementPort", "15672"), System.Globalization.CultureInfo.InvariantCulture);
+    public static string RabbitUser => Env("RabbitMq__Username", "orderfulfillment");
+    public static string RabbitPassword => Env("RabbitMq__Password", "orderfulfillment");
+    public static string PostgresServer => Env("ConnectionStrings__Postgres", "Host=127.0.0.1;Port=5432;Username=orderfulfillment;Password=orderfulfillment");
+
+    public string VirtualHost { get; }
+
+    public static async Task<TestInfrastructure> CreateAsync(string purpose)
+    {
+        var vhost = $"test-{purpose}-{Guid.NewGuid():N}"[..40];
+        using var http = ManagementClient();
+        try
+        {
+            (await http.PutAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}", null)).EnsureSuccessStatusCode();
+            (await http.PutAsJsonAsync($"api/permissions/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(RabbitUser)}",
+                new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new InvalidOperationException(
+                $"RabbitMQ's management API at {RabbitHost}:{ManagementPort} is not reachable (run scripts/services-up.sh): {exception.Message}",
+                exception);
+        }
+
+        await using (var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres"))
+        {
+            try
+            {
+                await connection.OpenAsync();
+            }
+            catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException)
+            {
+                throw new InvalidOperationException($"PostgreSQL ({PostgresServer}) is not reachable (run scripts/services-up.sh): {exception.Message}",
+                    exception);
+            }
+        }
+
+        return new TestInfrastructure(vhost);
+    }
+
+    /// <summary>A connection string to a database of this run; the service (or test) creates it.</summary>
+    public string Database(string name)
+    {
+        var database = $"t_{VirtualHost[5..].Replace('-', '_')}_{name}";
+        _databases.Add(database);
+        return $"{PostgresServer};Database={database}";
+    }
+
+    public static HttpClient ManagementClient()
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://{RabbitHost}:{ManagementPort}/") };
+        http.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RabbitUser}:{RabbitPassword}")));
+        return http;
+    }
+
+    /// <summary>Environment for a service process (or in-process bus) of this run.</summary>
+    public Dictionary<string, string> BrokerEnvironment() => new()
+    {
+        ["RabbitMq__Host"] = RabbitHost,
+        ["RabbitMq__Port"] = RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RabbitMq__VirtualHost"] = VirtualHost,
+        ["RabbitMq__Username"] = RabbitUser,
+        ["RabbitMq__Password"] = RabbitPassword,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        using var http = ManagementClient();
+        try
+        {
+            await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}");
+        }
+        catch (HttpRequestException)
+        {
+            // best effort: a broker stopped by a test is restarted by it
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
+        await connection.OpenAsync();
+        foreach (var database in _databases)
+        {
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    static string Env(string name, string fallback) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+}
