@@ -91,6 +91,19 @@ public sealed class PlainAmqp : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until a queue holds at least <paramref name="count"/> messages.</summary>
+    public async Task WaitForQueueAsync(string queue, uint count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        uint seen;
+        while ((seen = await MessageCountAsync(queue)) < count)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{queue} holds {seen} messages, expected {count}");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Takes one message from a queue (acknowledged), or null.</summary>
     public async Task<BasicGetResult?> GetAsync(string queue)
     {

@@ -1,0 +1,62 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace OrderFulfillment.Persistence.Tests;
+
+// A saga that knows nothing of orders: the library is tested on its own.
+
+public sealed record Increment(Guid CounterId);
+
+public sealed record Incremented(Guid CounterId, int Count);
+
+/// <summary>Publishes, then fails: nothing it published may ever reach the broker.</summary>
+public sealed record IncrementThenFail(Guid CounterId);
+
+public sealed class CounterState : IVersionedSaga
+{
+    public Guid CorrelationId { get; set; }
+    public string CurrentState { get; set; } = null!;
+    public uint Version { get; set; }
+    public int Count { get; set; }
+}
+
+public sealed class CounterStateMachine : MassTransitStateMachine<CounterState>
+{
+    public CounterStateMachine()
+    {
+        InstanceState(x => x.CurrentState);
+        Event(() => Increment, e => e.CorrelateById(c => c.Message.CounterId));
+        Event(() => IncrementThenFail, e => e.CorrelateById(c => c.Message.CounterId));
+
+        Initially(When(Increment).Then(c => c.Saga.Count++).ThenAsync(c => c.Publish(new Incremented(c.Saga.CorrelationId, c.Saga.Count))).TransitionTo(Counting));
+        During(Counting, When(Increment).Then(c => c.Saga.Count++).ThenAsync(c => c.Publish(new Incremented(c.Saga.CorrelationId, c.Saga.Count))));
+        DuringAny(When(IncrementThenFail)
+            .Then(c => c.Saga.Count += 1000)
+            .ThenAsync(c => c.Publish(new Incremented(c.Saga.CorrelationId, c.Saga.Count)))
+            .Then(_ => throw new InvalidOperationException("failed after publishing")));
+    }
+
+    public State Counting { get; } = null!;
+    public Event<Increment> Increment { get; } = null!;
+    public Event<IncrementThenFail> IncrementThenFail { get; } = null!;
+}
+
+public sealed class CounterStateMap : SagaMap<CounterState>
+{
+    protected override string TableName => "counter";
+
+    protected override void ConfigureState(EntityTypeBuilder<CounterState> entity) =>
+        entity.Property(x => x.CurrentState).HasMaxLength(32);
+}
+
+public sealed class CounterDbContext(DbContextOptions<CounterDbContext> options) : DbContext(options)
+{
+    public DbSet<CounterState> Counters => Set<CounterState>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfiguration(new CounterStateMap());
+        modelBuilder.AddTransactionalOutboxTables();
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace OrderFulfillment.Persistence.Tests.Outbox;
+
+[Trait("Category", "Integration")]
+public sealed class TransactionalOutboxTests
+{
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task The_same_message_id_delivered_twice_takes_effect_once()
+    {
+        await using var bus = await CounterBus.StartAsync("inbox");
+        var counter = Guid.NewGuid();
+        var messageId = Guid.NewGuid();
+
+        await bus.SendAsync(new Increment(counter), messageId);
+        await bus.SendAsync(new Increment(counter), messageId);
+        await bus.SendAsync(new Increment(counter));
+
+        await bus.Events.WaitForAsync(e => e.Count == 2, Wait, "two events");
+        await Task.Delay(1000);
+        Assert.Equal(2, bus.Events.Events.Count);
+        Assert.Equal(2, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task A_consumer_that_fails_after_publishing_publishes_nothing_and_changes_nothing()
+    {
+        await using var bus = await CounterBus.StartAsync("rollback");
+        var counter = Guid.NewGuid();
+        await bus.SendAsync(new Increment(counter));
+        await bus.Events.WaitForAsync(e => e.Count == 1, Wait, "the saga created");
+
+        await bus.SendAsync(new IncrementThenFail(counter));
+        await bus.SendAsync(new Increment(counter));
+
+        var events = await bus.Events.WaitForAsync(e => e.Count == 2, Wait, "the second increment");
+        await bus.Amqp.WaitForQueueAsync("counter_error", 1, Wait);
+        Assert.Equal([1, 2], events.Select(e => e.Number("count")));
+        Assert.Equal(0, await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync(m => m.DeliveredAt == null)));
+    }
+
+    [Fact]
+    public async Task A_crash_between_commit_and_delivery_loses_nothing()
+    {
+        var crashes = 0;
+        await using var bus = await CounterBus.StartAsync("aftercommit", o => o.AfterCommit = () =>
+        {
+            // The transaction has committed; failing here stands for a process dying before it could publish.
+            if (Interlocked.Increment(ref crashes) <= 3)
+                throw new InvalidOperationException("crash after commit");
+        });
+        var counter = Guid.NewGuid();
+
+        for (var i = 0; i < 5; i++)
+            await bus.SendAsync(new Increment(counter));
+
+        var events = await bus.Events.WaitForAsync(e => e.Count == 5, Wait, "five events");
+        await Task.Delay(500);
+        Assert.Equal(Enumerable.Range(1, 5), events.Select(e => e.Number("count")).Order());
+        Assert.Equal(5, bus.Events.Events.Count);
+    }
+
+    [Fact]
+    public async Task Cleanup_removes_delivered_rows_after_their_retention_and_inbox_rows_after_the_window()
+    {
+        await using var bus = await CounterBus.StartAsync("cleanup", o =>
+        {
+            o.DeliveredRetention = TimeSpan.Zero;
+            o.InboxRetention = TimeSpan.Zero;
+            o.CleanupInterval = TimeSpan.FromMilliseconds(200);
+        });
+        var counter = Guid.NewGuid();
+        for (var i = 0; i < 10; i++)
+            await bus.SendAsync(new Increment(counter));
+        await bus.Events.WaitForAsync(e => e.Count == 10, Wait, "ten events");
+
+        var deadline = DateTime.UtcNow + Wait;
+        while (await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync()) > 0
+               || await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Inbox.InboxMessage>().CountAsync()) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "cleanup should empty the outbox and inbox tables");
+            await Task.Delay(100);
+        }
+    }
+}
