@@ -15,7 +15,11 @@ builder.Services.AddOptions<WarehouseRoutingOptions>().BindConfiguration(Warehou
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddFulfillmentSagas();
-    bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox =>
+    {
+        builder.Configuration.GetSection("Outbox").Bind(outbox);
+        outbox.AfterCommit = FaultInjection.KillAfterCommits(builder.Configuration);
+    });
     bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureFulfillmentEndpoints(context));
 });
 

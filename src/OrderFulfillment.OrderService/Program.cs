@@ -14,7 +14,11 @@ builder.AddServiceDatabase<OrderDbContext>("OrderDb");
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddOrderStatusSaga();
-    bus.AddTransactionalOutbox<OrderDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddTransactionalOutbox<OrderDbContext>(outbox =>
+    {
+        builder.Configuration.GetSection("Outbox").Bind(outbox);
+        outbox.AfterCommit = FaultInjection.KillAfterCommits(builder.Configuration);
+    });
     bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureOrderEndpoints(context));
 });
 

@@ -25,6 +25,17 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Changes the environment for the next start (e.g. to remove a fault point before a restart).</summary>
+    public void SetEnvironment(string key, string? value)
+    {
+        if (value is null)
+            _environment.Remove(key);
+        else
+            _environment[key] = value;
+    }
+
+    public bool HasExited => _process?.HasExited ?? true;
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
     public IEnumerable<string> Log => _log;
     public int? ProcessId => _process?.Id;

@@ -5,13 +5,19 @@ namespace OrderFulfillment.IntegrationTests;
 /// <summary>Both services as processes on a fresh vhost and fresh databases, plus a plain AMQP client.</summary>
 public sealed class SystemUnderTest : IAsyncDisposable
 {
-    SystemUnderTest(TestInfrastructure infrastructure, ServiceProcess orders, ServiceProcess fulfillments, PlainAmqp amqp)
+    readonly List<ServiceProcess> _extra = [];
+
+    SystemUnderTest(TestInfrastructure infrastructure, Dictionary<string, string> environment, ServiceProcess orders, ServiceProcess fulfillments,
+        PlainAmqp amqp)
     {
         Infrastructure = infrastructure;
+        Environment = environment;
         Orders = orders;
         Fulfillments = fulfillments;
         Amqp = amqp;
     }
+
+    public Dictionary<string, string> Environment { get; }
 
     public TestInfrastructure Infrastructure { get; }
     public ServiceProcess Orders { get; }
@@ -29,12 +35,24 @@ public sealed class SystemUnderTest : IAsyncDisposable
         var orders = await ServiceProcess.StartOrderServiceAsync(environment);
         var fulfillments = await ServiceProcess.StartFulfillmentServiceAsync(environment);
         var amqp = await PlainAmqp.ConnectAsync(infrastructure.VirtualHost);
-        return new SystemUnderTest(infrastructure, orders, fulfillments, amqp);
+        return new SystemUnderTest(infrastructure, environment, orders, fulfillments, amqp);
+    }
+
+    /// <summary>Starts one more instance of each service on the same queues and databases (competing consumers).</summary>
+    public async Task<(ServiceProcess Orders, ServiceProcess Fulfillments)> StartSecondInstancesAsync()
+    {
+        var orders = await ServiceProcess.StartOrderServiceAsync(Environment);
+        _extra.Add(orders);
+        var fulfillments = await ServiceProcess.StartFulfillmentServiceAsync(Environment);
+        _extra.Add(fulfillments);
+        return (orders, fulfillments);
     }
 
     public async ValueTask DisposeAsync()
     {
         await Amqp.DisposeAsync();
+        foreach (var extra in _extra)
+            await extra.DisposeAsync();
         await Orders.DisposeAsync();
         await Fulfillments.DisposeAsync();
         await Infrastructure.DisposeAsync();
