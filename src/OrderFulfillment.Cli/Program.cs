@@ -1,1 +1,3 @@
-Console.WriteLine();
+using OrderFulfillment.Cli;
+
+return await OfctlApp.RunAsync(args, Console.Out, Console.Error);

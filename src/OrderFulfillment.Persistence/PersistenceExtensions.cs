@@ -62,6 +62,18 @@ public static class PersistenceExtensions
         configurator.ConnectSagaConfigurationObserver(observer);
     }
 
+    /// <summary>
+    /// Orders what this consumer publishes from now on by <paramref name="key"/>: the outbox delivers messages with one key
+    /// in the order they were committed. A saga's messages are keyed by its instance already; a consumer that changes
+    /// several instances calls this before publishing for each.
+    /// </summary>
+    public static void OrderOutboxBy(this ConsumeContext context, Guid key)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.TryGetPayload(out OutboxOrderingKey? orderingKey))
+            orderingKey.SagaId = key;
+    }
+
     /// <summary>Maps the inbox and outbox tables into the service's model (call from <c>OnModelCreating</c>).</summary>
     public static ModelBuilder AddTransactionalOutboxTables(this ModelBuilder modelBuilder)
     {

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Data;
+using OrderFulfillment.Persistence;
 using OrderFulfillment.ServiceDefaults.Messaging;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
@@ -44,7 +45,11 @@ public sealed class OrderCancellationRequestedConsumer(FulfillmentDbContext dbCo
         }
 
         foreach (var fulfillment in fulfillments.Where(f => FulfillmentLifecycle.IsCancellable(f.Status)))
+        {
+            // Delivered after this fulfillment's earlier events, as if its own saga had published it.
+            context.OrderOutboxBy(fulfillment.CorrelationId);
             await context.Publish(FulfillmentLifecycle.Cancel(fulfillment, request.Reason ?? "order cancellation requested", request.RequestedAt));
+        }
 
         await dbContext.SaveChangesAsync(context.CancellationToken);
     }

@@ -1,9 +1,10 @@
 using System.Data;
+using System.Security.Cryptography;
+using System.Text;
 using MassTransit;
 using MassTransit.Middleware;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
@@ -47,6 +48,9 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
             await next.Send(outboxContext).ConfigureAwait(false);
     }
 
+    // The inbox column's width; a longer producer id is kept as its hash.
+    const int MaxMessageIdLength = 256;
+
     public void Probe(ProbeContext context) => context.Add("provider", "postgresql-transactional-outbox");
 
     async Task<bool> RecordInInboxAsync(string messageId, Guid consumerId, CancellationToken cancellationToken)
@@ -65,7 +69,7 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
     static string? InboxMessageId(ConsumeContext context)
     {
         if (context.ReceiveContext.TransportHeaders.TryGetHeader("MessageId", out var value) && value is string { Length: > 0 } raw)
-            return raw;
+            return raw.Length <= MaxMessageIdLength ? raw : "sha256:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(raw)));
         return context.MessageId?.ToString();
     }
 }

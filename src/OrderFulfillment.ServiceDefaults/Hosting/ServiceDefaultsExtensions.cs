@@ -77,12 +77,13 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied), /metrics, /openapi.</summary>
+    /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied), /metrics, /openapi; API keys when configured.</summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiKeys();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -53,6 +53,8 @@ public static class ContractBusConfiguration
         {
             if (!options.Converters.OfType<UtcTimestampConverter>().Any())
                 options.Converters.Add(new UtcTimestampConverter());
+            // A field without a value is left out ("warehouseId where given"); previousStatus opts back in to null.
+            options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             return options;
         });
     }

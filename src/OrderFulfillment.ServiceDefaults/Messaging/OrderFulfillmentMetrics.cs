@@ -12,10 +12,7 @@ public sealed class OrderFulfillmentMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
         DeadLetters = meter.CreateCounter<long>("orderfulfillment.dead_letters", description: "Messages moved to an error queue, by queue and reason");
-        SagaTransitions = meter.CreateCounter<long>("orderfulfillment.saga_transitions", description: "Status changes, by saga and status");
     }
 
     public Counter<long> DeadLetters { get; }
-
-    public Counter<long> SagaTransitions { get; }
 }

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
+
+namespace OrderFulfillment.Cli.Commands;
+
+/// <summary>Options and checks that several command groups share.</summary>
+public static partial class CommonOptions
+{
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex OrderIdPattern();
+
+    public static Option<string> OrderId(bool required, string description = "The order id: 1 to 64 characters of A-Z a-z 0-9 . _ -")
+    {
+        var option = new Option<string>("--order-id") { Description = description, Required = required, HelpName = "id" };
+        option.Validators.Add(ValidateOrderId);
+        return option;
+    }
+
+    public static Argument<string> OrderIdArgument()
+    {
+        var argument = new Argument<string>("ORDER_ID") { Description = "The order id" };
+        argument.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } id && !OrderIdPattern().IsMatch(id))
+                result.AddError($"'{id}' is not an order id: 1 to 64 characters of A-Z a-z 0-9 . _ -");
+        });
+        return argument;
+    }
+
+    public static Option<Guid> FulfillmentId(string description = "The fulfillment id (a UUID, as fulfillment.status_changed announced it)") =>
+        new("--fulfillment-id") { Description = description, Required = true, HelpName = "uuid" };
+
+    public static Option<string> MessageId() => new("--message-id")
+    {
+        Description = "AMQP message_id to set (the services ignore a second message with the same id); default: a new UUID",
+        HelpName = "id",
+    };
+
+    public static bool IsOrderId(string value) => OrderIdPattern().IsMatch(value);
+
+    static void ValidateOrderId(OptionResult result)
+    {
+        if (result.GetValueOrDefault<string>() is { } id && !OrderIdPattern().IsMatch(id))
+            result.AddError($"'{id}' is not an order id: 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    }
+
+    public static void RequireText(Option<string> option, string what) =>
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } value && string.IsNullOrWhiteSpace(value))
+                result.AddError($"{option.Name} must not be empty ({what})");
+        });
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using OrderFulfillment.Cli.Connections;
+using OrderFulfillment.Cli.Messages;
+
+namespace OrderFulfillment.Cli.Commands;
+
+/// <summary><c>ofctl warehouse STEP</c>: the progress a WMS reports, one exchange per step.</summary>
+public static class WarehouseCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var step = new Argument<string>("STEP")
+        {
+            Description = "The step: " + string.Join(", ", WarehouseStep.All.Select(s => $"{s.Name} (→ {s.TargetStatus})")),
+        };
+        step.AcceptOnlyFromAmong([.. WarehouseStep.All.Select(s => s.Name)]);
+        var fulfillmentId = CommonOptions.FulfillmentId();
+        var carrier = new Option<string>("--carrier") { Description = "The carrier (required by, and only for, shipped)", HelpName = "name" };
+        var trackingNumber = new Option<string>("--tracking-number") { Description = "The tracking number (required by, and only for, shipped)", HelpName = "number" };
+        var reason = new Option<string>("--reason") { Description = "Why the warehouse cancelled (cancelled only; optional)", HelpName = "text" };
+        var occurredAt = new Option<DateTimeOffset?>("--occurred-at") { Description = "When it happened, ISO-8601 (default: now)", HelpName = "time" };
+        var messageId = CommonOptions.MessageId();
+        CommonOptions.RequireText(carrier, "the carrier");
+        CommonOptions.RequireText(trackingNumber, "the tracking number");
+
+        var command = new Command("warehouse", """
+            Publish a warehouse step for a fulfillment, as the WMS does: warehouse.picking_started … warehouse.cancelled.
+            Examples: ofctl warehouse picked --fulfillment-id 57c320dc-6473-50df-aea5-29051d63deff
+                      ofctl warehouse shipped --fulfillment-id 57c320dc-… --carrier UPS --tracking-number 1Z999
+            """) { step, fulfillmentId, carrier, trackingNumber, reason, occurredAt, messageId };
+        command.Validators.Add(result =>
+        {
+            var name = result.GetValue(step);
+            var shipped = name == WarehouseStep.Shipped.Name;
+            var hasCarrier = result.GetValue(carrier) is not null;
+            var hasTracking = result.GetValue(trackingNumber) is not null;
+            if (shipped && (!hasCarrier || !hasTracking))
+                result.AddError("shipped requires --carrier and --tracking-number");
+            if (!shipped && (hasCarrier || hasTracking))
+                result.AddError("--carrier and --tracking-number belong to shipped only");
+            if (name != WarehouseStep.Cancelled.Name && result.GetValue(reason) is not null)
+                result.AddError("--reason belongs to cancelled only");
+        });
+
+        context.SetAction(command, async (parse, settings, ct) =>
+        {
+            var selected = WarehouseStep.ByName(parse.GetRequiredValue(step))!;
+            var id = parse.GetValue(fulfillmentId);
+            var at = Json.Timestamp(parse.GetValue(occurredAt) ?? DateTimeOffset.UtcNow);
+            object body = selected.Name switch
+            {
+                "shipped" => new { fulfillmentId = id, occurredAt = at, carrier = parse.GetValue(carrier), trackingNumber = parse.GetValue(trackingNumber) },
+                "cancelled" => new { fulfillmentId = id, occurredAt = at, reason = parse.GetValue(reason) },
+                _ => new { fulfillmentId = id, occurredAt = at },
+            };
+            await using var broker = await Broker.ConnectAsync(settings, ct);
+            var sent = await broker.PublishJsonAsync(selected.Exchange, body, parse.GetValue(messageId), ct);
+            await context.Output.WriteLineAsync($"published {selected.Exchange} for fulfillment {id} (message id {sent})");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

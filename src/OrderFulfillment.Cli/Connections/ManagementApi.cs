@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace OrderFulfillment.Cli.Connections;
+
+/// <summary>The RabbitMQ management HTTP API, for what AMQP cannot do: list queues, and peek at messages without removing them.</summary>
+public sealed class ManagementApi : IDisposable
+{
+    readonly HttpClient _http;
+    readonly ConnectionSettings _settings;
+
+    public ManagementApi(ConnectionSettings settings)
+    {
+        _settings = settings;
+        _http = new HttpClient { BaseAddress = settings.ManagementApi, Timeout = TimeSpan.FromSeconds(30) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.Username}:{settings.Password}")));
+    }
+
+    string VirtualHost => Uri.EscapeDataString(_settings.VirtualHost);
+
+    /// <summary>GET /api/queues/{vhost}: every queue of the vhost with its message counts.</summary>
+    public async Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken ct)
+    {
+        var queues = await SendAsync(new HttpRequestMessage(HttpMethod.Get,
+            $"api/queues/{VirtualHost}?columns=name,messages,messages_ready,messages_unacknowledged,consumers"), $"vhost '{_settings.VirtualHost}'", ct);
+        return [.. queues.EnumerateArray().Select(q => new QueueInfo(
+            q.Text("name") ?? "", Count(q, "messages"), Count(q, "messages_ready"), Count(q, "messages_unacknowledged"), Count(q, "consumers")))];
+    }
+
+    /// <summary>
+    /// POST /api/queues/{vhost}/{queue}/get with <c>ack_requeue_true</c>: reads up to <paramref name="count"/> messages and
+    /// puts them back, so nothing is removed.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonElement>> PeekAsync(string queue, int count, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"api/queues/{VirtualHost}/{Uri.EscapeDataString(queue)}/get")
+        {
+            Content = JsonContent.Create(new { count, ackmode = "ack_requeue_true", encoding = "auto", truncate = 1_000_000 }),
+        };
+        var messages = await SendAsync(request, $"queue '{queue}' in vhost '{_settings.VirtualHost}'", ct);
+        return [.. messages.EnumerateArray()];
+    }
+
+    async Task<JsonElement> SendAsync(HttpRequestMessage request, string what, CancellationToken ct)
+    {
+        using (request)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, ct);
+            }
+            catch (HttpRequestException exception)
+            {
+                throw CliException.Unreachable($"cannot reach RabbitMQ's management API at {_settings.ManagementApi}: {exception.Message}", exception);
+            }
+            catch (TaskCanceledException exception) when (!ct.IsCancellationRequested)
+            {
+                throw CliException.Unreachable($"RabbitMQ's management API at {_settings.ManagementApi} did not answer in time", exception);
+            }
+
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.NotFound)
+                    throw CliException.Failed($"not found: {what}");
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                    throw CliException.Unreachable(
+                        $"RabbitMQ's management API refused user '{_settings.Username}' ({(int)response.StatusCode}): it needs a management (or administrator) tag");
+                if (!response.IsSuccessStatusCode)
+                    throw CliException.Failed($"RabbitMQ's management API answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}");
+                using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+                return document.RootElement.Clone();
+            }
+        }
+    }
+
+    static long Count(JsonElement queue, string property) =>
+        queue.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : 0;
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>A queue as the management API lists it.</summary>
+public sealed record QueueInfo(string Name, long Messages, long Ready, long Unacknowledged, long Consumers);

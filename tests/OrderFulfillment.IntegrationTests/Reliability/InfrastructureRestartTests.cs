@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace OrderFulfillment.IntegrationTests.Reliability;
+
+/// <summary>The broker and the database restarting mid-burst: both services reconnect by themselves and lose nothing.</summary>
+[Trait("Category", "Integration")]
+public sealed class InfrastructureRestartTests(ITestOutputHelper output)
+{
+    const int Orders = 20;
+    static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public async Task RabbitMQ_stopped_and_started_mid_burst_loses_nothing()
+    {
+        await using var system = await SystemUnderTest.StartAsync("rabbit");
+        var report = await RunWithRestartAsync(system, "RB", async () =>
+        {
+            await RunAsync("rabbitmqctl", "stop_app");
+            await Task.Delay(3000);
+            await RunAsync("rabbitmqctl", "start_app");
+            await RunAsync("rabbitmqctl", "await_startup");
+        });
+        Assert.Empty(report.Problems);
+        Assert.Equal(0, report.Regressions);
+        Assert.False(system.Orders.HasExited || system.Fulfillments.HasExited, "both services reconnect by themselves");
+    }
+
+    [Fact]
+    public async Task PostgreSQL_restarted_mid_burst_loses_nothing()
+    {
+        await using var system = await SystemUnderTest.StartAsync("postgres");
+        var report = await RunWithRestartAsync(system, "PG", () => RunAsync("pg_ctlcluster", "15 main restart"));
+        Assert.Empty(report.Problems);
+        Assert.Equal(0, report.Regressions);
+        Assert.False(system.Orders.HasExited || system.Fulfillments.HasExited, "both services stay up");
+    }
+
+    async Task<BurstReport> RunWithRestartAsync(SystemUnderTest system, string prefix, Func<Task> restart)
+    {
+        await using var events = await system.Amqp.ObserveAsync("order.status_changed", "fulfillment.status_changed");
+        var burst = new Burst(system, events, Orders, prefix + Guid.NewGuid().ToString("N")[..6]);
+        var restarted = false;
+        var stopwatch = Stopwatch.StartNew();
+
+        await burst.PublishOrdersAsync();
+        await burst.DriveUntilDeliveredAsync(Timeout, async () =>
+        {
+            if (!restarted && events.Events.Count > Orders * 8)
+            {
+                restarted = true;
+                var pause = Stopwatch.StartNew();
+                await restart();
+                output.WriteLine($"{prefix}: restarted at {events.Events.Count} events, took {pause.Elapsed.TotalSeconds:0.0} s");
+            }
+        });
+        await Task.Delay(2000);
+
+        var report = burst.Check();
+        output.WriteLine($"{prefix}: {report}; finished in {stopwatch.Elapsed.TotalSeconds:0} s");
+        Assert.True(restarted);
+        Assert.Equal(report.FulfillmentEventsExpected, report.FulfillmentEventsSeen);
+        return report;
+    }
+
+    static async Task RunAsync(string command, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{command} {arguments} failed: {await stderr}");
+    }
+}
