@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrderFulfillment.Cli.Connections;
+using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
 
 namespace OrderFulfillment.Cli;
@@ -44,6 +45,16 @@ public sealed class CliContext
                 if (exception.ExitCode == ExitCodes.Usage)
                     await Error.WriteLineAsync($"Run '{CommandPath(parse)} --help' for usage.");
                 return exception.ExitCode;
+            }
+            catch (AlreadyClosedException exception)
+            {
+                await Error.WriteLineAsync($"ofctl: lost the connection to RabbitMQ: {exception.Message}");
+                return ExitCodes.Unreachable;
+            }
+            catch (OperationInterruptedException exception)
+            {
+                await Error.WriteLineAsync($"ofctl: RabbitMQ refused the operation: {exception.ShutdownReason?.ReplyText ?? exception.Message}");
+                return ExitCodes.Failed;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -3,6 +3,8 @@ using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OrderFulfillment.ServiceDefaults.Messaging;
 using Xunit;
 
@@ -41,6 +43,8 @@ public sealed class HarnessHost : IAsyncDisposable
         collection.AddMetrics();
         collection.AddSingleton<OrderFulfillmentMetrics>();
         services(collection);
+        // The harness logs every message at debug level by default; schedules run hundreds of thousands of messages.
+        collection.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         collection.AddMassTransitTestHarness(x =>
         {
             bus(x);

@@ -44,16 +44,21 @@ public static class ErrorsCommands
         context.SetAction(command, async (parse, settings, ct) =>
         {
             using var management = new ManagementApi(settings);
-            var queues = (await management.ListQueuesAsync(ct)).Where(q => ErrorQueues.IsErrorQueue(q.Name)).OrderBy(q => q.Name, StringComparer.Ordinal).ToList();
-            if (parse.GetValue(queue) is { } only)
+            var names = parse.GetValue(queue) is { } only
+                ? [only]
+                : (await management.ListQueuesAsync(ct)).Where(ErrorQueues.IsErrorQueue).Order(StringComparer.Ordinal).ToList();
+            await using var broker = await Broker.ConnectAsync(settings, ct);
+            var queues = new List<QueueInfo>();
+            foreach (var name in names)
             {
-                queues = [.. queues.Where(q => q.Name == only)];
-                if (queues.Count == 0)
-                    throw CliException.Failed($"no queue '{only}' in vhost '{settings.VirtualHost}'");
+                if (await broker.QueueMessageCountAsync(name, ct) is { } count)
+                    queues.Add(new QueueInfo(name, count));
+                else if (parse.GetValue(queue) is not null)
+                    throw CliException.Failed($"no queue '{name}' in vhost '{settings.VirtualHost}'");
             }
 
             DeadLetterView.RenderQueues(context.Console, settings.VirtualHost, queues);
-            foreach (var errorQueue in queues.Where(q => q.Ready > 0))
+            foreach (var errorQueue in queues.Where(q => q.Messages > 0))
             {
                 var messages = await management.PeekAsync(errorQueue.Name, parse.GetValue(limit), ct);
                 var letters = messages.Select(m => DeadLetter.FromManagement(errorQueue.Name, m)).ToList();

@@ -10,7 +10,7 @@ namespace OrderFulfillment.Cli.Commands;
 /// <summary><c>ofctl order publish|cancel|show</c>: what checkout and customer service do, and what they see.</summary>
 public static class OrderCommands
 {
-    static readonly OrderLineSpec[] DefaultLines =
+    static readonly OrderLineSpec[] _defaultLines =
         [new("SKU-1", 2, "WH-EAST"), new("SKU-2", 1, "WH-WEST"), new("SKU-3", 5, null)];
 
     public static Command Create(CliContext context)
@@ -40,7 +40,7 @@ public static class OrderCommands
         context.SetAction(command, async (parse, settings, ct) =>
         {
             var id = parse.GetValue(orderId) ?? $"ORD-{DateTime.UtcNow:yyyyMMddHHmmss}-{Random.Shared.Next(1000, 10000)}";
-            var orderLines = parse.GetValue(lines) is { Count: > 0 } given ? given : DefaultLines;
+            var orderLines = parse.GetValue(lines) is { Count: > 0 } given ? given : _defaultLines;
             await using var broker = await Broker.ConnectAsync(settings, ct);
             var sent = await broker.PublishJsonAsync(OrderConfirmed.Exchange, new
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using OrderFulfillment.Cli.Connections;
 using OrderFulfillment.Cli.Simulation;
@@ -22,10 +21,9 @@ public static class SimulateCommand
         AtLeastOne(timeout);
 
         var command = new Command("simulate", """
-            Drive orders through their whole lifecycle, as checkout, a WMS and a carrier would: publish order.confirmed for
-            each order (ids SIM-<run>-<i>, two lines with a warehouse and one without), then, watching fulfillment.status_changed
-            and order.status_changed, publish each fulfillment's warehouse steps one at a time from planning to completed,
-            and delivery.confirmed once it has shipped, until every order is delivered. Exit 1 if not all are delivered in time.
+            Drive orders through their whole lifecycle over AMQP, as checkout, a WMS and a carrier would; exit 1 if not all are delivered in time.
+            Confirms orders SIM-<run>-<i> (two lines with a warehouse, one without); on each fulfillment.status_changed publishes
+            the next warehouse step (planning → … → completed) and, once shipped, delivery.confirmed; done when order.status_changed says delivered.
             """) { orders, warehouses, concurrency, timeout };
         context.SetAction(command, async (parse, settings, ct) =>
         {
@@ -39,9 +37,12 @@ public static class SimulateCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask("orders delivered", maxValue: options.Orders);
-                    summary = await simulator.RunAsync(delivered => task.Value = delivered, ct);
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"orders delivered {summary.Delivered}/{summary.Orders}");
+                    var task = progress.AddTask(Delivered(0, options.Orders), maxValue: options.Orders);
+                    summary = await simulator.RunAsync(delivered =>
+                    {
+                        task.Value = delivered;
+                        task.Description = Delivered(delivered, options.Orders);
+                    }, ct);
                 });
 
             Render(context.Console, summary!);
@@ -68,10 +69,12 @@ public static class SimulateCommand
             console.WriteLine(note);
     }
 
+    static string Delivered(int delivered, int orders) => string.Create(CultureInfo.InvariantCulture, $"orders delivered {delivered}/{orders}");
+
     static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     static void AtLeastOne(Option<int> option) =>
-        option.Validators.Add((OptionResult result) =>
+        option.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 1)
                 result.AddError($"{option.Name} must be 1 or more");

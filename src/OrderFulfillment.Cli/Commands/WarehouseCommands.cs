@@ -11,6 +11,7 @@ public static class WarehouseCommands
     {
         var step = new Argument<string>("STEP")
         {
+            HelpName = "STEP",
             Description = "The step: " + string.Join(", ", WarehouseStep.All.Select(s => $"{s.Name} (→ {s.TargetStatus})")),
         };
         step.AcceptOnlyFromAmong([.. WarehouseStep.All.Select(s => s.Name)]);
@@ -24,13 +25,19 @@ public static class WarehouseCommands
         CommonOptions.RequireText(trackingNumber, "the tracking number");
 
         var command = new Command("warehouse", """
-            Publish a warehouse step for a fulfillment, as the WMS does: warehouse.picking_started … warehouse.cancelled.
-            Examples: ofctl warehouse picked --fulfillment-id 57c320dc-6473-50df-aea5-29051d63deff
-                      ofctl warehouse shipped --fulfillment-id 57c320dc-… --carrier UPS --tracking-number 1Z999
+            Publish a warehouse step for a fulfillment, as the WMS does (exchanges warehouse.picking_started … warehouse.cancelled).
+            e.g. ofctl warehouse shipped --fulfillment-id 57c320dc-6473-50df-aea5-29051d63deff --carrier UPS --tracking-number 1Z999
             """) { step, fulfillmentId, carrier, trackingNumber, reason, occurredAt, messageId };
         command.Validators.Add(result =>
         {
+            // Checked here, not on the argument: reading the argument in a command validator skips the argument's own validators.
             var name = result.GetValue(step);
+            if (name is null || WarehouseStep.ByName(name) is null)
+            {
+                result.AddError($"'{name}' is not a warehouse step: one of {string.Join(", ", WarehouseStep.All.Select(s => s.Name))}");
+                return;
+            }
+
             var shipped = name == WarehouseStep.Shipped.Name;
             var hasCarrier = result.GetValue(carrier) is not null;
             var hasTracking = result.GetValue(trackingNumber) is not null;

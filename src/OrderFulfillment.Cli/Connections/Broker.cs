@@ -40,19 +40,21 @@ public sealed class Broker : IAsyncDisposable
             AutomaticRecoveryEnabled = false,
             ConsumerDispatchConcurrency = consumerDispatchConcurrency,
         };
-        IConnection connection;
+        IConnection? connection = null;
         try
         {
             connection = await factory.CreateConnectionAsync("ofctl", ct);
+            // A missing vhost or missing permissions show here, when the broker closes the new connection.
+            var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
+            return new Broker(connection, publisher, settings);
         }
         catch (Exception exception) when (exception is BrokerUnreachableException or SocketException or AuthenticationFailureException
-                                              or OperationInterruptedException or TimeoutException)
+                                              or OperationInterruptedException or AlreadyClosedException or TimeoutException)
         {
+            if (connection is not null)
+                await connection.DisposeAsync();
             throw CliException.Unreachable($"cannot connect to RabbitMQ at {settings.BrokerDisplay} as '{settings.Username}': {Reason(exception)}", exception);
         }
-
-        var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
-        return new Broker(connection, publisher, settings);
     }
 
     /// <summary>A channel of its own, for consuming or for a replay (publisher confirms on).</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace OrderFulfillment.Cli.Connections;
@@ -18,6 +19,10 @@ public sealed class ConnectionOptions
         All = [Host, Port, VirtualHost, Username, Password, ManagementPort, OrderService, FulfillmentService, ApiKey];
         foreach (var option in All)
             option.Recursive = true;
+        Port.Validators.Add(ValidatePort);
+        ManagementPort.Validators.Add(ValidatePort);
+        OrderService.CustomParser = ParseUrl;
+        FulfillmentService.CustomParser = ParseUrl;
     }
 
     public Option<string> Host { get; } = new("--host") { Description = "RabbitMQ host [env RabbitMq__Host, default localhost]", HelpName = "host" };
@@ -60,6 +65,21 @@ public sealed class ConnectionOptions
         FulfillmentService = parse.GetValue(FulfillmentService) ?? EnvUri("OFCTL_FULFILLMENT_SERVICE") ?? new Uri("http://localhost:5200"),
         ApiKey = parse.GetValue(ApiKey) ?? Env("OFCTL_API_KEY"),
     };
+
+    static void ValidatePort(OptionResult result)
+    {
+        if (result.GetValueOrDefault<int?>() is { } port && port is < 1 or > 65535)
+            result.AddError($"{result.Option.Name} {port} is not a port number (1-65535)");
+    }
+
+    static Uri? ParseUrl(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            return uri;
+        result.AddError($"'{text}' is not an http(s) URL, e.g. http://localhost:5100");
+        return null;
+    }
 
     string? Env(string name) => _environment(name) is { Length: > 0 } value ? value : null;
 

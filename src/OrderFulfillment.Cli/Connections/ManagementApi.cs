@@ -22,13 +22,14 @@ public sealed class ManagementApi : IDisposable
 
     string VirtualHost => Uri.EscapeDataString(_settings.VirtualHost);
 
-    /// <summary>GET /api/queues/{vhost}: every queue of the vhost with its message counts.</summary>
-    public async Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken ct)
+    /// <summary>
+    /// GET /api/queues/{vhost}: the names of the vhost's queues. (Its message counts are statistics, refreshed every few
+    /// seconds: exact counts come from AMQP, see <see cref="Broker.QueueMessageCountAsync"/>.)
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken ct)
     {
-        var queues = await SendAsync(new HttpRequestMessage(HttpMethod.Get,
-            $"api/queues/{VirtualHost}?columns=name,messages,messages_ready,messages_unacknowledged,consumers"), $"vhost '{_settings.VirtualHost}'", ct);
-        return [.. queues.EnumerateArray().Select(q => new QueueInfo(
-            q.Text("name") ?? "", Count(q, "messages"), Count(q, "messages_ready"), Count(q, "messages_unacknowledged"), Count(q, "consumers")))];
+        var queues = await SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/queues/{VirtualHost}?columns=name"), $"vhost '{_settings.VirtualHost}'", ct);
+        return [.. queues.EnumerateArray().Select(q => q.Text("name")).OfType<string>()];
     }
 
     /// <summary>
@@ -68,8 +69,11 @@ public sealed class ManagementApi : IDisposable
                 if (response.StatusCode == HttpStatusCode.NotFound)
                     throw CliException.Failed($"not found: {what}");
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
                     throw CliException.Unreachable(
                         $"RabbitMQ's management API refused user '{_settings.Username}' ({(int)response.StatusCode}): it needs a management (or administrator) tag");
+                }
+
                 if (!response.IsSuccessStatusCode)
                     throw CliException.Failed($"RabbitMQ's management API answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}");
                 using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
@@ -78,11 +82,8 @@ public sealed class ManagementApi : IDisposable
         }
     }
 
-    static long Count(JsonElement queue, string property) =>
-        queue.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : 0;
-
     public void Dispose() => _http.Dispose();
 }
 
-/// <summary>A queue as the management API lists it.</summary>
-public sealed record QueueInfo(string Name, long Messages, long Ready, long Unacknowledged, long Consumers);
+/// <summary>A queue and the number of messages ready in it.</summary>
+public sealed record QueueInfo(string Name, long Messages);

@@ -24,6 +24,8 @@ public sealed class DeadLetterReplayer(Broker broker)
     {
         var waiting = await broker.QueueMessageCountAsync(errorQueue, ct)
                       ?? throw CliException.Failed($"no queue '{errorQueue}' in vhost '{broker.Settings.VirtualHost}'");
+        if (waiting == 0)
+            return [];
         var source = ErrorQueues.SourceOf(errorQueue);
         if (forecaster is null && await broker.QueueMessageCountAsync(source, ct) is null)
             throw CliException.Failed($"queue '{source}' (where {errorQueue} replays to) does not exist in vhost '{broker.Settings.VirtualHost}'");

@@ -25,11 +25,11 @@ public sealed record ReplayOutcome(string Outcome, string Detail)
 public sealed class ReplayForecaster(ServiceApi api)
 {
     /// <summary>Failures that come from the message itself: a replay of the same bytes fails the same way.</summary>
-    static readonly string[] InvalidMessageReasons = ["InvalidMessageException", "JsonException", "SerializationException", "FormatException"];
+    static readonly string[] _invalidMessageReasons = ["InvalidMessageException", "JsonException", "SerializationException", "FormatException"];
 
     public async Task<ReplayOutcome> ForecastAsync(DeadLetter letter, CancellationToken ct)
     {
-        if (InvalidMessageReasons.Contains(letter.ShortExceptionType))
+        if (_invalidMessageReasons.Contains(letter.ShortExceptionType))
             return new(ReplayOutcome.WouldFail, $"the message itself is invalid ({letter.ShortExceptionType}); fix the producer and publish it again");
 
         if (WarehouseStep.ByExchange(letter.MessageType) is { } step)
@@ -56,7 +56,7 @@ public sealed class ReplayForecaster(ServiceApi api)
             {
                 FulfillmentStatuses.Cancelled => new(ReplayOutcome.Duplicate, "the fulfillment is already cancelled"),
                 FulfillmentStatuses.Shipped or FulfillmentStatuses.Completed => new(ReplayOutcome.WouldFail, "already shipped"),
-                _ => new(ReplayOutcome.Applied, $"{current} -> cancelled"),
+                _ => new(ReplayOutcome.Applied, $"{current} → cancelled"),
             };
         }
 
@@ -75,7 +75,7 @@ public sealed class ReplayForecaster(ServiceApi api)
             return new(ReplayOutcome.Duplicate, $"the fulfillment is already {current}");
         return target < rank
             ? new(ReplayOutcome.Stale, $"the fulfillment is {current}, past {step.TargetStatus}")
-            : new(ReplayOutcome.Applied, $"{current} -> {step.TargetStatus}");
+            : new(ReplayOutcome.Applied, $"{current} → {step.TargetStatus}");
     }
 
     async Task<ReplayOutcome> OrderConfirmedAsync(DeadLetter letter, CancellationToken ct)

@@ -15,7 +15,7 @@ public sealed class ReplayRun(CliContext context, ConnectionSettings settings, b
             : await SelectByOrderAsync(services, orderId, ct);
 
         await using var broker = await Broker.ConnectAsync(settings, ct);
-        List<string> queues = queue is not null ? [queue] : await ErrorQueuesWithMessagesAsync(ct);
+        List<string> queues = queue is not null ? [queue] : await AllErrorQueuesAsync(ct);
         var replayer = new DeadLetterReplayer(broker);
         var forecaster = dryRun ? new ReplayForecaster(services) : null;
         var results = new List<ReplayResult>();
@@ -57,12 +57,10 @@ public sealed class ReplayRun(CliContext context, ConnectionSettings settings, b
         return letter => letter.OrderId == orderId || (letter.FulfillmentId is { } id && fulfillmentIds.Contains(id));
     }
 
-    async Task<List<string>> ErrorQueuesWithMessagesAsync(CancellationToken ct)
+    /// <summary>Every error queue of the vhost; the replay reads each one's exact message count over AMQP.</summary>
+    async Task<List<string>> AllErrorQueuesAsync(CancellationToken ct)
     {
         using var management = new ManagementApi(settings);
-        return [.. (await management.ListQueuesAsync(ct))
-            .Where(q => ErrorQueues.IsErrorQueue(q.Name) && q.Ready > 0)
-            .Select(q => q.Name)
-            .OrderBy(name => name, StringComparer.Ordinal)];
+        return [.. (await management.ListQueuesAsync(ct)).Where(ErrorQueues.IsErrorQueue).Order(StringComparer.Ordinal)];
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using OrderFulfillment.Cli.Connections;
 using OrderFulfillment.Cli.Messages;
@@ -9,11 +8,6 @@ using RabbitMQ.Client.Events;
 
 namespace OrderFulfillment.Cli.Simulation;
 
-public sealed record SimulationOptions(int Orders, int Warehouses, int Concurrency, TimeSpan Timeout);
-
-public sealed record SimulationSummary(
-    string Run, int Orders, int Delivered, long Published, long EventsReceived, TimeSpan Elapsed, int Failures, int TimedOut, IReadOnlyList<string> Notes);
-
 /// <summary>
 /// Drives orders through their whole lifecycle over plain AMQP, as checkout, a WMS and a carrier would: confirms each
 /// order, and on each <c>fulfillment.status_changed</c> publishes the fulfillment's next warehouse step (one at a time,
@@ -22,8 +16,6 @@ public sealed record SimulationSummary(
 /// </summary>
 public sealed class Simulator(Broker broker, SimulationOptions options) : IDisposable
 {
-    const string Carrier = "SIM-CARRIER";
-
     readonly string _run = Guid.NewGuid().ToString("N")[..8];
     readonly SemaphoreSlim _gate = new(1, 1);
     readonly Dictionary<string, SimulatedOrder> _orders = new(StringComparer.Ordinal);
@@ -37,8 +29,9 @@ public sealed class Simulator(Broker broker, SimulationOptions options) : IDispo
 
     public async Task<SimulationSummary> RunAsync(Action<int> delivered, CancellationToken ct)
     {
-        foreach (var exchange in WarehouseStep.All.Select(s => s.Exchange)
-                     .Concat([OrderConfirmed.Exchange, DeliveryConfirmed.Exchange, FulfillmentStatusChanged.Exchange, OrderStatusChanged.Exchange]))
+        string[] exchanges = [.. WarehouseStep.All.Select(s => s.Exchange),
+            OrderConfirmed.Exchange, DeliveryConfirmed.Exchange, FulfillmentStatusChanged.Exchange, OrderStatusChanged.Exchange];
+        foreach (var exchange in exchanges)
             await broker.EnsureExchangeAsync(exchange, ct);
 
         await using var listener = await broker.OpenChannelAsync(ct);
@@ -86,8 +79,10 @@ public sealed class Simulator(Broker broker, SimulationOptions options) : IDispo
         JsonElement body;
         try
         {
+            // The services publish the MassTransit envelope: the contract body is its "message" field.
             using var document = JsonDocument.Parse(delivery.Body);
-            body = document.RootElement.TryGetProperty("message", out var message) ? message.Clone() : document.RootElement.Clone();
+            var root = document.RootElement;
+            body = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var message) ? message.Clone() : root.Clone();
         }
         catch (JsonException)
         {
@@ -130,61 +125,26 @@ public sealed class Simulator(Broker broker, SimulationOptions options) : IDispo
 
     async Task OnFulfillmentStatusAsync(SimulatedOrder order, Guid fulfillmentId, string status, CancellationToken ct)
     {
-        // Delivery is at least once: act on each status of a fulfillment once.
-        if (!order.Seen.Add((fulfillmentId, status)))
-            return;
         if (status == FulfillmentStatuses.Cancelled)
         {
             Fail(order, $"fulfillment {fulfillmentId} was cancelled");
             return;
         }
 
-        var id = fulfillmentId.ToString();
-        if (WarehouseStep.After(status) is { } step)
-        {
-            var at = Json.Timestamp(DateTimeOffset.UtcNow);
-            object body = step == WarehouseStep.Shipped
-                ? new { fulfillmentId, occurredAt = at, carrier = Carrier, trackingNumber = $"SIM{id[..8].ToUpperInvariant()}" }
-                : new { fulfillmentId, occurredAt = at };
-            await PublishAsync(step.Exchange, body, $"sim-{id}-{step.Name}", ct);
-        }
-
-        if (status == FulfillmentStatuses.Shipped)
-        {
-            await PublishAsync(DeliveryConfirmed.Exchange, new
-            {
-                orderId = order.OrderId,
-                fulfillmentId,
-                deliveredAt = Json.Timestamp(DateTimeOffset.UtcNow),
-                carrier = Carrier,
-                trackingNumber = $"SIM{id[..8].ToUpperInvariant()}",
-            }, $"sim-{id}-delivered", ct);
-        }
+        foreach (var message in order.ReactTo(fulfillmentId, status))
+            await PublishAsync(message, ct);
     }
 
     async Task StartNextOrderAsync(CancellationToken ct)
     {
-        var i = ++_started;
-        var order = new SimulatedOrder(string.Create(CultureInfo.InvariantCulture, $"SIM-{_run}-{i}"));
+        var order = new SimulatedOrder(_run, ++_started, options.Warehouses);
         _orders[order.OrderId] = order;
-        await PublishAsync(OrderConfirmed.Exchange, new
-        {
-            orderId = order.OrderId,
-            confirmedAt = Json.Timestamp(DateTimeOffset.UtcNow),
-            lines = new object[]
-            {
-                new { sku = "SKU-SIM-A", quantity = 1 + (i % 3), warehouseId = Warehouse(i) },
-                new { sku = "SKU-SIM-B", quantity = 1 + (i % 5), warehouseId = Warehouse(i + 1) },
-                new { sku = "SKU-SIM-C", quantity = 1 },
-            },
-        }, $"sim-{order.OrderId}-confirmed", ct);
+        await PublishAsync(order.Confirmation(), ct);
     }
 
-    string Warehouse(int i) => string.Create(CultureInfo.InvariantCulture, $"WH-SIM-{(i % options.Warehouses) + 1}");
-
-    async Task PublishAsync(string exchange, object body, string messageId, CancellationToken ct)
+    async Task PublishAsync(SimulatedMessage message, CancellationToken ct)
     {
-        await broker.PublishJsonAsync(exchange, body, messageId, ct);
+        await broker.PublishJsonAsync(message.Exchange, message.Body, message.MessageId, ct);
         _published++;
     }
 
@@ -213,11 +173,4 @@ public sealed class Simulator(Broker broker, SimulationOptions options) : IDispo
     }
 
     public void Dispose() => _gate.Dispose();
-
-    sealed class SimulatedOrder(string orderId)
-    {
-        public string OrderId { get; } = orderId;
-        public bool Done { get; set; }
-        public HashSet<(Guid, string)> Seen { get; } = [];
-    }
 }

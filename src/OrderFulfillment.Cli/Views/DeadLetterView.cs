@@ -17,9 +17,9 @@ public static class DeadLetterView
         }
 
         var table = new Table().Title($"Error queues in vhost '{Markup.Escape(virtualHost)}'")
-            .AddColumns("Error queue", "Replays to", "Messages", "Ready", "Unacked");
+            .AddColumns("Error queue", "Replays to", "Messages");
         foreach (var q in queues)
-            table.AddRow(Cell(q.Name), Cell(ErrorQueues.SourceOf(q.Name)), Number(q.Messages), Number(q.Ready), Number(q.Unacknowledged));
+            table.AddRow(Cell(q.Name), Cell(ErrorQueues.SourceOf(q.Name)), Number(q.Messages));
         console.Write(table);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{queues.Sum(q => q.Messages)} dead-lettered message(s) in {queues.Count} error queue(s)"));
     }
@@ -30,8 +30,8 @@ public static class DeadLetterView
         foreach (var group in letters.GroupBy(l => (l.ExceptionType, l.FaultMessage)).OrderByDescending(g => g.Count()))
             reasons.AddRow(Number(group.Count()), Cell(group.First().ShortExceptionType), Cell(group.Key.FaultMessage ?? ""));
         console.Write(reasons);
-        if (letters.Count < queue.Ready)
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(inspected the first {letters.Count} of {queue.Ready} ready messages; raise --limit for more)"));
+        if (letters.Count < queue.Messages)
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(inspected the first {letters.Count} of {queue.Messages} messages; raise --limit for more)"));
         if (!verbose)
             return;
 

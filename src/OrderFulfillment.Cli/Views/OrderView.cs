@@ -62,7 +62,7 @@ public static class OrderView
         foreach (var entry in order.Items("timeline"))
         {
             var status = entry.Text("status");
-            var change = status is null ? "" : $"{entry.Text("previousStatus") ?? "-"} -> {status}";
+            var change = status is null ? "" : $"{entry.Text("previousStatus") ?? "-"} → {status}";
             table.AddRow(Cell(Time(entry.Text("at"))), Cell(entry.Text("message")), Cell(entry.Text("outcome")), Cell(change),
                 Cell(entry.Text("fulfillmentId")), Cell(entry.Text("detail")));
         }

@@ -1,0 +1,60 @@
+using System.Text;
+using OrderFulfillment.Cli.DeadLetters;
+using RabbitMQ.Client;
+
+namespace OrderFulfillment.IntegrationTests.Cli;
+
+/// <summary>The copy a replay publishes: what it keeps and what it drops (no servers needed).</summary>
+[Trait("Category", "Integration")]
+public sealed class DeadLetterReplayerTests
+{
+    [Fact]
+    public void The_copy_keeps_body_properties_and_headers_but_the_fault_headers_and_counts_the_replay()
+    {
+        var original = new BasicProperties
+        {
+            ContentType = "application/json",
+            MessageId = "wms-1",
+            DeliveryMode = DeliveryModes.Transient,
+            Headers = new Dictionary<string, object?>
+            {
+                ["MT-Fault-ExceptionType"] = Encoding.UTF8.GetBytes("OrderFulfillment.ServiceDefaults.Messaging.UnknownFulfillmentException"),
+                ["MT-Fault-Message"] = Encoding.UTF8.GetBytes("Unknown fulfillmentId"),
+                ["MT-Fault-RetryCount"] = 3,
+                ["MT-Reason"] = Encoding.UTF8.GetBytes("fault"),
+                ["MT-Host-MachineName"] = Encoding.UTF8.GetBytes("vm"),
+                ["OF-Original-Exchange"] = Encoding.UTF8.GetBytes("warehouse.picked"),
+                ["OF-Replay-Count"] = 2,
+                ["traceparent"] = Encoding.UTF8.GetBytes("00-abc-def-01"),
+            },
+        };
+
+        var copy = DeadLetterReplayer.CopyForReplay(original, 3);
+
+        Assert.Equal("application/json", copy.ContentType);
+        Assert.Equal("wms-1", copy.MessageId);
+        Assert.Equal(DeliveryModes.Persistent, copy.DeliveryMode);
+        Assert.Equal(["MT-Host-MachineName", "OF-Original-Exchange", "OF-Replay-Count", "traceparent"], copy.Headers!.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3, copy.Headers["OF-Replay-Count"]);
+        Assert.Equal("warehouse.picked", Encoding.UTF8.GetString((byte[])copy.Headers["OF-Original-Exchange"]!));
+    }
+
+    [Fact]
+    public void A_dead_letter_is_read_from_an_envelope_or_plain_json()
+    {
+        var plain = DeadLetter.FromAmqp("fulfillment_error", new BasicProperties
+        {
+            MessageId = "wms-2",
+            Headers = new Dictionary<string, object?> { ["OF-Original-Exchange"] = Encoding.UTF8.GetBytes("warehouse.picked"), ["OF-Replay-Count"] = 1 },
+        }, """{ "fulfillmentId": "57c320dc-6473-50df-aea5-29051d63deff", "occurredAt": "2026-11-24T11:00:00Z" }"""u8);
+        Assert.Equal(("wms-2", "warehouse.picked", 1), (plain.MessageId, plain.MessageType, plain.ReplayCount));
+        Assert.Equal(Guid.Parse("57c320dc-6473-50df-aea5-29051d63deff"), plain.FulfillmentId);
+
+        var envelope = DeadLetter.FromAmqp("order-status_error", new BasicProperties(), """
+            { "messageId": "8f1e0000-0000-0000-0000-000000000001", "messageType": [ "urn:message:OrderFulfillment.Contracts:DeliveryConfirmed" ],
+              "message": { "orderId": "ORD-1001", "fulfillmentId": "57c320dc-6473-50df-aea5-29051d63deff", "deliveredAt": "2026-11-26T15:00:00Z" } }
+            """u8);
+        Assert.Equal(("8f1e0000-0000-0000-0000-000000000001", "delivery.confirmed", "ORD-1001"), (envelope.MessageId, envelope.MessageType, envelope.OrderId));
+        Assert.Equal("(no reason recorded)", envelope.ShortExceptionType);
+    }
+}

@@ -1,0 +1,134 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using OrderFulfillment.Contracts;
+using OrderFulfillment.FulfillmentService;
+using OrderFulfillment.FulfillmentService.Data;
+using OrderFulfillment.FulfillmentService.Fulfillments;
+using OrderFulfillment.OrderService;
+using OrderFulfillment.OrderService.Data;
+using OrderFulfillment.ServiceDefaults.Data;
+using OrderFulfillment.TestSupport;
+using OrderFulfillment.TestSupport.Schedules;
+
+namespace OrderFulfillment.ScheduleExplorer.Tests;
+
+/// <summary>
+/// Both services' sagas and consumers in one test harness, wired as in production (same registrations, same endpoint
+/// pipelines), so that each schedule runs the real state machines in milliseconds.
+/// </summary>
+public sealed class ExplorerSystem : IAsyncDisposable
+{
+    static readonly DateTimeOffset At = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    int _orders;
+
+    ExplorerSystem(HarnessHost host, MessageTracker tracker)
+    {
+        Host = host;
+        Tracker = tracker;
+    }
+
+    public HarnessHost Host { get; }
+    public MessageTracker Tracker { get; }
+
+    public static async Task<ExplorerSystem> StartAsync()
+    {
+        var host = await HarnessHost.StartAsync(
+            services =>
+            {
+                HarnessHost.AddInMemoryDatabase<OrderDbContext>(services);
+                HarnessHost.AddInMemoryDatabase<FulfillmentDbContext>(services);
+                services.AddOptions<WarehouseRoutingOptions>().Configure(o => o.DefaultWarehouse = "WH-DEFAULT");
+            },
+            bus =>
+            {
+                bus.AddOrderStatusSaga();
+                bus.AddFulfillmentSagas();
+            },
+            (context, cfg) =>
+            {
+                cfg.ConfigureOrderEndpoints(context, transactionalOutbox: false);
+                cfg.ConfigureFulfillmentEndpoints(context, transactionalOutbox: false);
+            });
+        var tracker = new MessageTracker();
+        host.Harness.Bus.ConnectConsumeObserver(tracker);
+        host.Harness.Bus.ConnectPublishObserver(tracker);
+        return new ExplorerSystem(host, tracker);
+    }
+
+    /// <summary>Runs one schedule on a fresh order and checks the outcome against the contract model.</summary>
+    public async Task<ScheduleOutcome> RunAsync(Schedule schedule)
+    {
+        var orderId = $"X{Interlocked.Increment(ref _orders):D6}";
+        var fulfillmentIds = Schedule.Warehouses.Take(schedule.Fulfillments).Select(w => DeterministicId.ForFulfillment(orderId, w)).ToArray();
+        foreach (var id in fulfillmentIds)
+            Tracker.MapFulfillment(id, orderId);
+
+        var model = new ContractModel();
+        var expectedFaults = new List<int>();
+        var messageIds = new List<Guid>();
+        for (var i = 0; i < schedule.Messages.Count; i++)
+        {
+            var message = schedule.Messages[i];
+            if (model.Apply(message, schedule.Fulfillments))
+                expectedFaults.Add(i);
+            var messageId = NewId.NextGuid();
+            messageIds.Add(messageId);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await PublishAsync(message, orderId, fulfillmentIds, schedule.Fulfillments, messageId);
+            var published = clock.Elapsed.TotalMilliseconds;
+            await Tracker.WaitUntilQuietAsync(orderId, TimeSpan.FromSeconds(30));
+            if (Environment.GetEnvironmentVariable("EXPLORER_DEBUG") == "1")
+                Console.WriteLine($"{message}: published {published:0.0} ms, quiet {clock.Elapsed.TotalMilliseconds:0.0} ms");
+        }
+
+        var trace = Tracker.Trace(orderId);
+        if (Environment.GetEnvironmentVariable("EXPLORER_DEBUG") == "1")
+        {
+            foreach (var e in trace.Events)
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(e, e.GetType()));
+            foreach (var f in trace.Faults)
+                Console.WriteLine("fault " + f.Key + " " + f.Value.Message);
+        }
+        var actualFaults = messageIds.Select((id, i) => (id, i)).Where(x => trace.Faults.ContainsKey(x.id)).Select(x => x.i).ToList();
+        return ScheduleOutcome.Check(schedule, model, [.. trace.Events], fulfillmentIds, expectedFaults, actualFaults);
+    }
+
+    Task PublishAsync(ScheduleMessage message, string orderId, Guid[] fulfillmentIds, int count, Guid messageId)
+    {
+        var bus = Host.Harness.Bus;
+        Task Send<T>(T m)
+            where T : class => bus.Publish(m, (PublishContext<T> c) => c.MessageId = messageId);
+        switch (message.Kind)
+        {
+            case MessageKind.Confirm:
+                return Send(new OrderConfirmed
+                {
+                    OrderId = orderId, ConfirmedAt = At,
+                    Lines = [.. Schedule.Warehouses.Take(count).Select(w => new OrderLine { Sku = "SKU-" + w, Quantity = 1, WarehouseId = w })],
+                });
+            case MessageKind.Deliver:
+                return Send(new DeliveryConfirmed
+                {
+                    OrderId = orderId, FulfillmentId = fulfillmentIds[message.Fulfillment], DeliveredAt = At, Carrier = "UPS", TrackingNumber = "1Z",
+                });
+            case MessageKind.Cancel:
+                return Send(new OrderCancellationRequested { OrderId = orderId, RequestedAt = At, Reason = "explorer" });
+        }
+
+        var f = fulfillmentIds[message.Fulfillment];
+        return message.Step switch
+        {
+            "picking_started" => Send(new WarehousePickingStarted { FulfillmentId = f, OccurredAt = At }),
+            "picked" => Send(new WarehousePicked { FulfillmentId = f, OccurredAt = At }),
+            "packing_started" => Send(new WarehousePackingStarted { FulfillmentId = f, OccurredAt = At }),
+            "packed" => Send(new WarehousePacked { FulfillmentId = f, OccurredAt = At }),
+            "ready_to_ship" => Send(new WarehouseReadyToShip { FulfillmentId = f, OccurredAt = At }),
+            "shipped" => Send(new WarehouseShipped { FulfillmentId = f, OccurredAt = At, Carrier = "UPS", TrackingNumber = "1Z" }),
+            "completed" => Send(new WarehouseCompleted { FulfillmentId = f, OccurredAt = At }),
+            "cancelled" => Send(new WarehouseCancelled { FulfillmentId = f, OccurredAt = At, Reason = "explorer" }),
+            _ => throw new ArgumentOutOfRangeException(nameof(message)),
+        };
+    }
+
+    public ValueTask DisposeAsync() => Host.DisposeAsync();
+}
