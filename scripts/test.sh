@@ -29,10 +29,11 @@ fi
 dotnet build OrderFulfillment.sln -c "$configuration" -nologo -clp:ErrorsOnly
 
 if [ "$fast" = true ]; then
-  projects=(tests/OrderFulfillment.OrderService.Tests tests/OrderFulfillment.FulfillmentService.Tests)
+  projects=(tests/OrderFulfillment.OrderService.Tests tests/OrderFulfillment.FulfillmentService.Tests
+            tests/OrderFulfillment.ScheduleExplorer.Tests)
 else
   projects=(tests/OrderFulfillment.OrderService.Tests tests/OrderFulfillment.FulfillmentService.Tests
-            tests/OrderFulfillment.Persistence.Tests tests/OrderFulfillment.IntegrationTests)
+            tests/OrderFulfillment.ScheduleExplorer.Tests tests/OrderFulfillment.Persistence.Tests tests/OrderFulfillment.IntegrationTests)
 fi
 
 log=$(mktemp)

@@ -104,11 +104,18 @@ public sealed class PlainAmqp : IAsyncDisposable
         }
     }
 
-    /// <summary>Takes one message from a queue (acknowledged), or null.</summary>
+    /// <summary>Takes one message from a queue (acknowledged), or null when it is empty or does not exist.</summary>
     public async Task<BasicGetResult?> GetAsync(string queue)
     {
         await using var channel = await _connection.CreateChannelAsync();
-        return await channel.BasicGetAsync(queue, autoAck: true);
+        try
+        {
+            return await channel.BasicGetAsync(queue, autoAck: true);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()
