@@ -43,6 +43,7 @@ public static class PersistenceExtensions
         if (configure is not null)
             options.Configure(configure);
         configurator.TryAddSingleton<OutboxDeliverySignal>();
+        configurator.TryAddSingleton<OutboxMetrics>();
         configurator.TryAddScoped<IOutboxContextFactory<TDbContext>, TransactionalOutboxContextFactory<TDbContext>>();
         configurator.AddHostedService<OutboxDeliveryService<TDbContext>>();
         configurator.AddHostedService<OutboxCleanupService<TDbContext>>();
@@ -61,6 +62,9 @@ public static class PersistenceExtensions
         configurator.ConnectConsumerConfigurationObserver(observer);
         configurator.ConnectSagaConfigurationObserver(observer);
     }
+
+    /// <summary>The meter with the outbox's backlog gauges (<c>outbox.backlog</c>, <c>outbox.oldest_age</c>).</summary>
+    public const string MeterName = OutboxMetrics.MeterName;
 
     /// <summary>
     /// Orders what this consumer publishes from now on by <paramref name="key"/>: the outbox delivers messages with one key

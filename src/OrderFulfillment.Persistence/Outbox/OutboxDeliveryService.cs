@@ -19,6 +19,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
     IServiceScopeFactory scopeFactory,
     IBus bus,
     OutboxDeliverySignal signal,
+    OutboxMetrics metrics,
     IOptions<TransactionalOutboxOptions> options,
     ILogger<OutboxDeliveryService<TDbContext>> logger)
     : BackgroundService
@@ -26,6 +27,8 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
 {
     // Any constant shared by all instances of one service; the database is the service's own.
     const long DeliveryLockKey = 0x6f75_7462_6f78; // "outbox"
+    static readonly TimeSpan BacklogSampleInterval = TimeSpan.FromSeconds(5);
+    DateTime _nextBacklogSample;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,6 +39,12 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
             {
                 var result = await DeliverBatchAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
+                if (DateTime.UtcNow >= _nextBacklogSample)
+                {
+                    _nextBacklogSample = DateTime.UtcNow + BacklogSampleInterval;
+                    await SampleBacklogAsync(stoppingToken).ConfigureAwait(false);
+                }
+
                 if (result == BatchResult.Full)
                     continue;
                 var wait = result == BatchResult.LockedElsewhere ? TimeSpan.FromMilliseconds(50) : options.Value.PollInterval;
@@ -85,6 +94,17 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
 
         LogDelivered(messages.Count);
         return messages.Count == batchSize ? BatchResult.Full : BatchResult.Partial;
+    }
+
+    /// <summary>Updates the backlog gauges: undelivered rows and the age of the oldest.</summary>
+    async Task SampleBacklogAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var dbContext = scope.ServiceProvider.GetRequiredService<TDbContext>();
+        var backlog = await dbContext.Database
+            .SqlQuery<OutboxBacklog>($"SELECT count(*)::bigint AS \"Count\", coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS \"OldestAgeSeconds\" FROM outbox_message WHERE delivered_at IS NULL")
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
+        metrics.Record(backlog.Count, backlog.OldestAgeSeconds);
     }
 
     async Task SendInOrderAsync(IEnumerable<OutboxMessage> messages, CancellationToken cancellationToken)

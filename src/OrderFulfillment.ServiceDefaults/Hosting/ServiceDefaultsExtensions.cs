@@ -41,7 +41,7 @@ public static class ServiceDefaultsExtensions
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
-                .AddMeter(InstrumentationOptions.MeterName, OrderFulfillmentMetrics.MeterName)
+                .AddMeter(InstrumentationOptions.MeterName, OrderFulfillmentMetrics.MeterName, Persistence.PersistenceExtensions.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddPrometheusExporter());
 
