@@ -20,6 +20,8 @@ while [ $# -gt 0 ]; do
 done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Random schedules the explorer runs (seeded: EXPLORER_SEED); the exhaustive sets always run whole.
+export EXPLORER_SCHEDULES=${EXPLORER_SCHEDULES:-2000}
 configuration=${CONFIGURATION:-Release}
 
 if [ "$fast" = false ]; then
