@@ -28,6 +28,7 @@ public sealed class BenchOptions
           --half-seconds T        workload E half-saturation run length (default 90; quick 12); 0 = no half run
           --retention on|off      workload E: wait for outbox/inbox retention after the first run (default on)
           --ceiling-seconds T     PostgreSQL ceiling duration per setting (default 10; quick 3)
+          --rabbit-messages N     RabbitMQ ceiling: messages published and consumed (default 30000; quick 5000)
           --out PATH              also write the JSON to PATH
           --keep                  keep vhosts and databases (debugging)
         """;

@@ -161,13 +161,24 @@ public sealed class RunScope : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         foreach (var database in _databases)
         {
-            try
+            // A connection of another role (autovacuum, a monitoring session) can make FORCE fail for a moment.
+            for (var attempt = 1; ; attempt++)
             {
-                await Infra.ExecuteAsync(Infra.Database("postgres"), $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-            }
-            catch (NpgsqlException exception)
-            {
-                Console.Error.WriteLine($"[bench] could not drop {database}: {exception.Message}");
+                try
+                {
+                    await Infra.ExecuteAsync(Infra.Database("postgres"), $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+                    break;
+                }
+                catch (NpgsqlException exception) when (attempt < 5)
+                {
+                    Console.Error.WriteLine($"[bench] could not drop {database} yet ({exception.Message}); retrying");
+                    await Task.Delay(TimeSpan.FromSeconds(2));
+                }
+                catch (NpgsqlException exception)
+                {
+                    Console.Error.WriteLine($"[bench] could not drop {database}: {exception.Message}");
+                    break;
+                }
             }
         }
     }

@@ -166,7 +166,10 @@ public sealed class ProcessSampler : IAsyncDisposable
             var sample = host.Sample();
             _stats[host] = new Stats
             {
-                CpuStart = sample?.CpuSeconds ?? 0, LastCpu = sample?.CpuSeconds ?? 0, LastAt = Stopwatch.GetTimestamp(), StartRssMb = sample?.RssMb ?? 0,
+                CpuStart = sample?.CpuSeconds ?? 0,
+                LastCpu = sample?.CpuSeconds ?? 0,
+                LastAt = Stopwatch.GetTimestamp(),
+                StartRssMb = sample?.RssMb ?? 0,
             };
         }
 

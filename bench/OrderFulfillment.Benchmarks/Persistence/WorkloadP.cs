@@ -425,13 +425,13 @@ public static class WorkloadP
     /// </summary>
     sealed class CommitClock
     {
-        static readonly AsyncLocal<Holder?> Current = new();
+        static readonly AsyncLocal<Holder?> _current = new();
 
         public ConcurrentDictionary<Guid, long> Commits { get; } = new();
 
         public void OnCommit()
         {
-            if (Current.Value is { } holder)
+            if (_current.Value is { } holder)
                 Commits[holder.StepId] = Stopwatch.GetTimestamp();
         }
 
@@ -445,7 +445,7 @@ public static class WorkloadP
             public Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
             {
                 if (context.TryGetMessage<Step>(out var step))
-                    Current.Value = new Holder(step.Message.StepId);
+                    _current.Value = new Holder(step.Message.StepId);
                 return next.Send(context);
             }
 

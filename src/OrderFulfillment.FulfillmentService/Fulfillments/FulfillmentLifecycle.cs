@@ -1,4 +1,5 @@
 using OrderFulfillment.Contracts;
+using OrderFulfillment.ServiceDefaults.Messaging;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 
@@ -13,6 +14,7 @@ public static class FulfillmentLifecycle
         fulfillment.Sequence++;
         fulfillment.UpdatedAt = DateTimeOffset.UtcNow;
         fulfillment.History.Add(new FulfillmentHistoryEntry(fulfillment.Sequence, previousStatus, status, changedAt, reason));
+        OrderFulfillmentMetrics.Transition("fulfillment", status);
         var carries = FulfillmentStatuses.Rank(status) >= FulfillmentStatuses.Rank(FulfillmentStatuses.Shipped);
         return new FulfillmentStatusChanged
         {

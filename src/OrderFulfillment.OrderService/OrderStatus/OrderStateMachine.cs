@@ -69,6 +69,7 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
         order.Lines = [.. context.Message.Lines];
         order.Status = OrderStatuses.Confirmed;
         Log(order, Contracts.OrderConfirmed.Exchange, TimelineOutcomes.StatusChanged, status: OrderStatuses.Confirmed);
+        OrderFulfillmentMetrics.Transition("order", OrderStatuses.Confirmed);
         await context.Publish(new OrderStatusChanged
         {
             OrderId = order.OrderId,
@@ -92,6 +93,7 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
         var previous = order.Status;
         order.Status = derived;
         Log(order, cause, TimelineOutcomes.StatusChanged, previous: previous, status: derived);
+        OrderFulfillmentMetrics.Transition("order", derived);
         if (OrderStatusRules.IsFinal(derived))
             await context.TransitionToState(Closed);
         await context.Publish(new OrderStatusChanged

@@ -23,6 +23,9 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
         var messageId = InboxMessageId(context);
 
         TransactionalOutboxConsumeContext<T> outboxContext;
+        // One transaction for the whole message: a failure rolls all of it back, so EF Core's savepoint around each
+        // SaveChanges would only cost two statements per save.
+        dbContext.Database.AutoSavepointsEnabled = false;
         await using (var transaction = await dbContext.Database
                          .BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken).ConfigureAwait(false))
         {

@@ -56,6 +56,7 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
             return;
         }
 
+        dbContext.Database.AutoSavepointsEnabled = false;
         await using var transaction = await dbContext.Database
             .BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
         await callback().ConfigureAwait(false);

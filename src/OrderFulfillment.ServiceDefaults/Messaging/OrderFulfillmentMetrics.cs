@@ -15,4 +15,16 @@ public sealed class OrderFulfillmentMetrics
     }
 
     public Counter<long> DeadLetters { get; }
+
+    static readonly Meter TransitionMeter = new(MeterName);
+
+    /// <summary>
+    /// Status changes of the sagas, tagged by saga and status (<c>orderfulfillment_saga_transitions_total</c>). Static,
+    /// since the state machines that count them are built without the container.
+    /// </summary>
+    public static readonly Counter<long> SagaTransitions =
+        TransitionMeter.CreateCounter<long>("orderfulfillment.saga_transitions", description: "Saga status changes, by saga and status");
+
+    public static void Transition(string saga, string status) =>
+        SagaTransitions.Add(1, new KeyValuePair<string, object?>("saga", saga), new KeyValuePair<string, object?>("status", status));
 }

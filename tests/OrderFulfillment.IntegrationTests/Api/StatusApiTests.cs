@@ -61,6 +61,7 @@ public sealed class StatusApiTests
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health/ready")).StatusCode);
             var metrics = await http.GetStringAsync("metrics");
             Assert.Contains("outbox_backlog", metrics);
+            Assert.Contains("orderfulfillment_saga_transitions_total{", metrics);
             Assert.Contains("messaging_masstransit_consume", metrics);
             var openApi = await http.GetFromJsonAsync<JsonElement>("openapi/v1.json");
             Assert.True(openApi.GetProperty("paths").EnumerateObject().Any());
