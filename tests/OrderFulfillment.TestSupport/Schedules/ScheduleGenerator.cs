@@ -11,12 +11,15 @@ public static class ScheduleGenerator
     {
         var sets = new (int Fulfillments, ScheduleMessage[] Messages, string Name)[]
         {
-            (1, [ScheduleMessage.WarehouseStep(0, "packed"), ScheduleMessage.WarehouseStep(0, "shipped"), ScheduleMessage.WarehouseStep(0, "completed"),
-                ScheduleMessage.Deliver(0), ScheduleMessage.WarehouseStep(0, "packed"), ScheduleMessage.WarehouseStep(0, "picking_started")], "one"),
-            (2, [ScheduleMessage.WarehouseStep(0, "shipped"), ScheduleMessage.WarehouseStep(0, "completed"), ScheduleMessage.WarehouseStep(1, "shipped"),
-                ScheduleMessage.Deliver(0), ScheduleMessage.Deliver(1), ScheduleMessage.WarehouseStep(1, "shipped")], "two"),
-            (2, [ScheduleMessage.WarehouseStep(0, "picked"), ScheduleMessage.WarehouseStep(0, "shipped"), ScheduleMessage.Cancel(),
-                ScheduleMessage.WarehouseStep(1, "cancelled"), ScheduleMessage.Deliver(0), ScheduleMessage.WarehouseStep(1, "packed")], "cancel"),
+            // One fulfillment: a skip-ahead shipment, completed, an early delivery, a duplicate and a stale step.
+            (1, [ScheduleMessage.WarehouseStep(0, "shipped"), ScheduleMessage.WarehouseStep(0, "completed"), ScheduleMessage.Deliver(0),
+                ScheduleMessage.WarehouseStep(0, "shipped"), ScheduleMessage.WarehouseStep(0, "picked")], "one"),
+            // Two fulfillments: both shipped, both delivered (possibly early), one duplicate shipment.
+            (2, [ScheduleMessage.WarehouseStep(0, "shipped"), ScheduleMessage.WarehouseStep(1, "shipped"), ScheduleMessage.Deliver(0),
+                ScheduleMessage.Deliver(1), ScheduleMessage.WarehouseStep(1, "shipped")], "two"),
+            // A cancellation racing a shipment, a warehouse cancellation and a delivery.
+            (2, [ScheduleMessage.WarehouseStep(0, "shipped"), ScheduleMessage.Cancel(), ScheduleMessage.WarehouseStep(1, "cancelled"),
+                ScheduleMessage.Deliver(0), ScheduleMessage.WarehouseStep(1, "packed")], "cancel"),
         };
         foreach (var (fulfillments, messages, name) in sets)
         {
