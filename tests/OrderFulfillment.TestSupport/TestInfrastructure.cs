@@ -31,6 +31,7 @@ public sealed class TestInfrastructure : IAsyncDisposable
         using var http = ManagementClient();
         try
         {
+            await WaitForManagementAsync(http);
             (await http.PutAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}", null)).EnsureSuccessStatusCode();
             (await http.PutAsJsonAsync($"api/permissions/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(RabbitUser)}",
                 new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
@@ -56,6 +57,24 @@ public sealed class TestInfrastructure : IAsyncDisposable
         }
 
         return new TestInfrastructure(vhost);
+    }
+
+    /// <summary>A broker that a previous test restarted may need a few seconds before its management API answers.</summary>
+    static async Task WaitForManagementAsync(HttpClient http)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                (await http.GetAsync("api/overview")).EnsureSuccessStatusCode();
+                return;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+        }
     }
 
     /// <summary>A connection string to a database of this run; the service (or test) creates it.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrderFulfillment.TestSupport;
 using Xunit.Abstractions;
 
 namespace OrderFulfillment.IntegrationTests.Reliability;
@@ -20,6 +21,7 @@ public sealed class InfrastructureRestartTests(ITestOutputHelper output)
             await Task.Delay(3000);
             await RunAsync("rabbitmqctl", "start_app");
             await RunAsync("rabbitmqctl", "await_startup");
+            await WaitForManagementAsync();
         });
         Assert.Empty(report.Problems);
         Assert.Equal(0, report.Regressions);
@@ -61,6 +63,27 @@ public sealed class InfrastructureRestartTests(ITestOutputHelper output)
         Assert.True(restarted);
         Assert.Equal(report.FulfillmentEventsExpected, report.FulfillmentEventsSeen);
         return report;
+    }
+
+    /// <summary>The management listener comes up a moment after the broker; later tests need it.</summary>
+    static async Task WaitForManagementAsync()
+    {
+        using var http = TestInfrastructure.ManagementClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await http.GetAsync("api/overview")).IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the management API did not come back");
+            await Task.Delay(500);
+        }
     }
 
     static async Task RunAsync(string command, string arguments)
