@@ -33,7 +33,8 @@ stop
 
 start() { # name project url
   local name=$1 project=$2 url=$3
-  ASPNETCORE_URLS=${url} setsid dotnet "src/$project/bin/Release/net10.0/$project.dll" >"$state/logs/$name.log" 2>&1 &
+  # From its build output folder, where its appsettings.json is (the content root is the working directory).
+  (cd "src/$project/bin/Release/net10.0" && ASPNETCORE_URLS=${url} exec setsid dotnet "$project.dll") >"$state/logs/$name.log" 2>&1 &
   echo $! >"$state/$name.pid"
 }
 start order-service OrderFulfillment.OrderService "${ORDER_SERVICE_URLS:-http://localhost:5100}"
@@ -42,6 +43,9 @@ start fulfillment-service OrderFulfillment.FulfillmentService "${FULFILLMENT_SER
 for url in "${ORDER_SERVICE_URLS:-http://localhost:5100}" "${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}"; do
   for _ in $(seq 1 120); do
     curl -fs "$url/health/ready" >/dev/null 2>&1 && break
+    for name in order-service fulfillment-service; do
+      kill -0 "$(cat "$state/$name.pid")" 2>/dev/null || { echo "run.sh: $name exited at start:" >&2; tail -20 "$state/logs/$name.log" >&2; stop; exit 1; }
+    done
     sleep 0.5
   done
   curl -fs "$url/health/ready" >/dev/null || { echo "run.sh: $url did not become ready; see $state/logs/" >&2; tail -20 "$state"/logs/*.log >&2; stop; exit 1; }

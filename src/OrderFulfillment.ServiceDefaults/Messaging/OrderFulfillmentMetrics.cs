@@ -19,11 +19,14 @@ public sealed class OrderFulfillmentMetrics
     static readonly Meter TransitionMeter = new(MeterName);
 
     /// <summary>
-    /// Status changes of the sagas, tagged by saga and status (<c>orderfulfillment_saga_transitions_total</c>). Static,
-    /// since the state machines that count them are built without the container.
+    /// Status changes of the sagas, tagged by saga and status (<c>orderfulfillment_saga_transitions_total</c>). Counted
+    /// when applied, before the commit: a retried attempt counts again, so committed changes are MassTransit's publish
+    /// counter for order.status_changed and fulfillment.status_changed. Static, since the state machines that count
+    /// them are built without the container.
     /// </summary>
     public static readonly Counter<long> SagaTransitions =
-        TransitionMeter.CreateCounter<long>("orderfulfillment.saga_transitions", description: "Saga status changes, by saga and status");
+        TransitionMeter.CreateCounter<long>("orderfulfillment.saga_transitions",
+            description: "Saga status changes applied, by saga and status; an attempt rolled back by a concurrency conflict and retried counts again");
 
     public static void Transition(string saga, string status) =>
         SagaTransitions.Add(1, new KeyValuePair<string, object?>("saga", saga), new KeyValuePair<string, object?>("status", status));
