@@ -73,22 +73,11 @@ public sealed class ExplorerSystem : IAsyncDisposable
                 expectedFaults.Add(i);
             var messageId = NewId.NextGuid();
             messageIds.Add(messageId);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
             await PublishAsync(message, orderId, fulfillmentIds, schedule.Fulfillments, messageId);
-            var published = clock.Elapsed.TotalMilliseconds;
             await Tracker.WaitUntilQuietAsync(orderId, TimeSpan.FromSeconds(30));
-            if (Environment.GetEnvironmentVariable("EXPLORER_DEBUG") == "1")
-                Console.WriteLine($"{message}: published {published:0.0} ms, quiet {clock.Elapsed.TotalMilliseconds:0.0} ms");
         }
 
         var trace = Tracker.Trace(orderId);
-        if (Environment.GetEnvironmentVariable("EXPLORER_DEBUG") == "1")
-        {
-            foreach (var e in trace.Events)
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(e, e.GetType()));
-            foreach (var f in trace.Faults)
-                Console.WriteLine("fault " + f.Key + " " + f.Value.Message);
-        }
         var actualFaults = messageIds.Select((id, i) => (id, i)).Where(x => trace.Faults.ContainsKey(x.id)).Select(x => x.i).ToList();
         return ScheduleOutcome.Check(schedule, model, [.. trace.Events], fulfillmentIds, expectedFaults, actualFaults);
     }
