@@ -21,7 +21,7 @@ done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Random schedules the explorer runs (seeded: EXPLORER_SEED); the exhaustive sets always run whole.
-export EXPLORER_SCHEDULES=${EXPLORER_SCHEDULES:-300}
+export EXPLORER_SCHEDULES=${EXPLORER_SCHEDULES:-10000}
 configuration=${CONFIGURATION:-Release}
 
 if [ "$fast" = false ]; then

@@ -1,7 +1,9 @@
 using MassTransit;
+using OrderFulfillment.Contracts;
 using OrderFulfillment.OrderService.Data;
 using OrderFulfillment.OrderService.OrderStatus;
 using OrderFulfillment.Persistence;
+using OrderFulfillment.ServiceDefaults.Data;
 using OrderFulfillment.ServiceDefaults.Messaging;
 
 namespace OrderFulfillment.OrderService;
@@ -10,6 +12,9 @@ namespace OrderFulfillment.OrderService;
 public static class OrderServiceRegistration
 {
     public const string OrderStatusQueue = "order-status";
+
+    /// <summary>Orders processed at once by one instance (each order's messages one at a time).</summary>
+    const int OrderPartitions = 16;
 
     /// <summary>Adds the order-status saga, stored in <see cref="OrderDbContext"/>.</summary>
     public static IBusRegistrationConfigurator AddOrderStatusSaga(this IBusRegistrationConfigurator bus)
@@ -27,8 +32,19 @@ public static class OrderServiceRegistration
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(OrderStatusQueue, e =>
         {
+            // The fulfillments of one order report at the same time: taking one message per order at a time (in this
+            // instance) saves the optimistic-concurrency conflicts and retries they would cause on the order's row.
+            var perOrder = e.CreatePartitioner(OrderPartitions);
+            e.UsePartitioner<OrderConfirmed>(perOrder, c => OrderKey(c.Message.OrderId));
+            e.UsePartitioner<FulfillmentStatusChanged>(perOrder, c => OrderKey(c.Message.OrderId));
+            e.UsePartitioner<DeliveryConfirmed>(perOrder, c => OrderKey(c.Message.OrderId));
+            e.UsePartitioner<OrderCancellationRequested>(perOrder, c => OrderKey(c.Message.OrderId));
+            e.UsePartitioner<OrderCancellationRefused>(perOrder, c => OrderKey(c.Message.OrderId));
             e.UseContractPipeline<OrderDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<OrderState>(context);
         });
     }
+
+    // An invalid message without an order id still reaches the validation filter, which names what is missing.
+    static Guid OrderKey(string? orderId) => DeterministicId.ForOrder(orderId ?? string.Empty);
 }

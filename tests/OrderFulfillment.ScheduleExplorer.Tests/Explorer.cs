@@ -6,15 +6,26 @@ namespace OrderFulfillment.ScheduleExplorer.Tests;
 /// <summary>Runs many schedules side by side (one order each) and shrinks a failing one to the fewest messages that still fail.</summary>
 public static class Explorer
 {
-    public static async Task<IReadOnlyList<ScheduleOutcome>> RunAllAsync(ExplorerSystem system, IEnumerable<Schedule> schedules, int parallelism = 24)
+    /// <summary>
+    /// Runs the schedules, a few at a time: each waits for the effects of one message before publishing the next, and
+    /// more orders at once only add rows that EF Core's in-memory database reads (and converts) on every query
+    /// (measured: 6 at a time 37 schedules/s, 24 at a time 29/s, 48 at a time 26/s). Every <paramref name="perSystem"/>
+    /// schedules a fresh system takes over, since the test harness keeps every message it has seen.
+    /// </summary>
+    public static async Task<IReadOnlyList<ScheduleOutcome>> RunAllAsync(IEnumerable<Schedule> schedules, int parallelism = 6, int perSystem = 1000)
     {
         var failures = new ConcurrentBag<ScheduleOutcome>();
-        await Parallel.ForEachAsync(schedules, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (schedule, _) =>
+        foreach (var chunk in schedules.Chunk(perSystem))
         {
-            var outcome = await system.RunAsync(schedule);
-            if (!outcome.Passed)
-                failures.Add(outcome);
-        });
+            await using var system = await ExplorerSystem.StartAsync();
+            await Parallel.ForEachAsync(chunk, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (schedule, _) =>
+            {
+                var outcome = await system.RunAsync(schedule);
+                if (!outcome.Passed)
+                    failures.Add(outcome);
+            });
+        }
+
         return [.. failures.OrderBy(f => f.Schedule.Messages.Count)];
     }
 

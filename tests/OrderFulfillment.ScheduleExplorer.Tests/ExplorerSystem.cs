@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService;
@@ -79,7 +80,29 @@ public sealed class ExplorerSystem : IAsyncDisposable
 
         var trace = Tracker.Trace(orderId);
         var actualFaults = messageIds.Select((id, i) => (id, i)).Where(x => trace.Faults.ContainsKey(x.id)).Select(x => x.i).ToList();
-        return ScheduleOutcome.Check(schedule, model, [.. trace.Events], fulfillmentIds, expectedFaults, actualFaults);
+        var outcome = ScheduleOutcome.Check(schedule, model, [.. trace.Events], fulfillmentIds, expectedFaults, actualFaults);
+        await ForgetAsync(orderId, fulfillmentIds);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Removes a finished order's sagas: EF Core's in-memory database reads a whole table (converting every row's JSON
+    /// columns) for each query, so keeping every order ever run would make each schedule slower than the one before.
+    /// </summary>
+    async Task ForgetAsync(string orderId, Guid[] fulfillmentIds)
+    {
+        var orderSagaId = DeterministicId.ForOrder(orderId);
+        await Host.QueryAsync<OrderDbContext, int>(async db =>
+        {
+            db.Orders.RemoveRange(await db.Orders.Where(o => o.CorrelationId == orderSagaId).ToListAsync());
+            return await db.SaveChangesAsync();
+        });
+        await Host.QueryAsync<FulfillmentDbContext, int>(async db =>
+        {
+            db.Fulfillments.RemoveRange(await db.Fulfillments.Where(f => fulfillmentIds.Contains(f.CorrelationId)).ToListAsync());
+            return await db.SaveChangesAsync();
+        });
+        Tracker.Forget(orderId, fulfillmentIds);
     }
 
     Task PublishAsync(ScheduleMessage message, string orderId, Guid[] fulfillmentIds, int count, Guid messageId)

@@ -16,41 +16,86 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver
     /// <summary>One order's messages: in flight until consumed (each counted once by message id, however often observed).</summary>
     public sealed class OrderTrace
     {
-        readonly ConcurrentDictionary<Guid, bool> _inFlight = new();
-        readonly ConcurrentDictionary<Guid, bool> _consumed = new();
+        readonly Dictionary<Guid, int> _awaited = new();
+        readonly HashSet<Guid> _published = new();
 
         public ConcurrentQueue<object> Events { get; } = new();
         public ConcurrentDictionary<Guid, Exception> Faults { get; } = new();
-        public bool Quiet => _inFlight.IsEmpty;
+        TaskCompletionSource? _quiet;
 
-        internal void Published(Guid messageId)
+        /// <summary>Completes when every awaited message has been consumed (at once if none is).</summary>
+        public Task WhenQuiet()
         {
-            if (!_consumed.ContainsKey(messageId))
-                _inFlight.TryAdd(messageId, true);
+            lock (_awaited)
+            {
+                if (_awaited.Count == 0)
+                    return Task.CompletedTask;
+                _quiet ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _quiet.Task;
+            }
+        }
+
+        /// <summary>A message is awaited once per endpoint that consumes its type; a republished id is not awaited again.</summary>
+        internal void Published(Guid messageId, int consumers)
+        {
+            lock (_awaited)
+                if (_published.Add(messageId))
+                    Count(messageId, consumers);
         }
 
         internal void Consumed(Guid messageId)
         {
-            _consumed.TryAdd(messageId, true);
-            _inFlight.TryRemove(messageId, out _);
+            lock (_awaited)
+                Count(messageId, -1);
+        }
+
+        void Count(Guid messageId, int delta)
+        {
+            var left = _awaited.GetValueOrDefault(messageId) + delta;
+            if (left > 0)
+            {
+                _awaited[messageId] = left;
+                return;
+            }
+
+            _awaited.Remove(messageId);
+            if (_awaited.Count == 0)
+            {
+                _quiet?.TrySetResult();
+                _quiet = null;
+            }
         }
     }
 
     public void MapFulfillment(Guid fulfillmentId, string orderId) => _fulfillmentOrders[fulfillmentId] = orderId;
 
+    public void Forget(string orderId, IEnumerable<Guid> fulfillmentIds)
+    {
+        _orders.TryRemove(orderId, out _);
+        foreach (var id in fulfillmentIds)
+            _fulfillmentOrders.TryRemove(id, out _);
+    }
+
     public OrderTrace Trace(string orderId) => _orders.GetOrAdd(orderId, _ => new OrderTrace());
 
     public async Task WaitUntilQuietAsync(string orderId, TimeSpan timeout)
     {
-        var trace = Trace(orderId);
-        var deadline = DateTime.UtcNow + timeout;
-        while (!trace.Quiet)
+        try
         {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"order {orderId}: messages still in flight after {timeout.TotalSeconds} s");
-            await Task.Delay(1);
+            await Trace(orderId).WhenQuiet().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"order {orderId}: messages still in flight after {timeout.TotalSeconds} s");
         }
     }
+
+    /// <summary>
+    /// How many receive endpoints consume each message type, as the services wire them: a cancellation request is
+    /// consumed by the order-status saga and by the fulfillment service's order-events endpoint; every other type by one.
+    /// Too low a count lets a schedule go on before a consumer has run; too high one makes it time out, naming the order.
+    /// </summary>
+    static int ConsumersOf(object message) => message is OrderCancellationRequested ? 2 : 1;
 
     string? OrderOf(object message) => message switch
     {
@@ -80,7 +125,7 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver
         if (OrderOf(context.Message) is { } order)
         {
             var trace = Trace(order);
-            trace.Published(context.MessageId!.Value);
+            trace.Published(context.MessageId!.Value, ConsumersOf(context.Message));
             if (context.Message is FulfillmentStatusChanged or OrderStatusChanged or OrderCancellationRefused)
                 trace.Events.Enqueue(context.Message);
         }

@@ -17,28 +17,26 @@ public sealed class ScheduleExplorerTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_interleaving_of_the_small_sets_keeps_the_contract()
     {
-        await using var system = await ExplorerSystem.StartAsync();
         var schedules = ScheduleGenerator.Exhaustive().ToList();
         var clock = Stopwatch.StartNew();
 
-        var failures = await Explorer.RunAllAsync(system, schedules);
+        var failures = await Explorer.RunAllAsync(schedules);
 
         output.WriteLine($"exhaustive: {schedules.Count} schedules, {schedules.Sum(s => s.Messages.Count)} messages in {clock.Elapsed.TotalSeconds:0.0} s");
-        await ReportAsync(system, failures);
+        await ReportAsync(failures);
     }
 
     [Fact]
     public async Task Seeded_random_schedules_keep_the_contract()
     {
-        await using var system = await ExplorerSystem.StartAsync();
         var schedules = Enumerable.Range(Seed, RandomCount).Select(ScheduleGenerator.Random).ToList();
         var clock = Stopwatch.StartNew();
 
-        var failures = await Explorer.RunAllAsync(system, schedules);
+        var failures = await Explorer.RunAllAsync(schedules);
 
         output.WriteLine($"random: {schedules.Count} schedules (seeds {Seed}..{Seed + RandomCount - 1}), " +
                          $"{schedules.Sum(s => s.Messages.Count)} messages in {clock.Elapsed.TotalSeconds:0.0} s");
-        await ReportAsync(system, failures);
+        await ReportAsync(failures);
     }
 
     [Fact]
@@ -53,10 +51,11 @@ public sealed class ScheduleExplorerTests(ITestOutputHelper output)
         Assert.True(outcome.Passed, outcome.ToString());
     }
 
-    async Task ReportAsync(ExplorerSystem system, IReadOnlyList<ScheduleOutcome> failures)
+    async Task ReportAsync(IReadOnlyList<ScheduleOutcome> failures)
     {
         if (failures.Count == 0)
             return;
+        await using var system = await ExplorerSystem.StartAsync();
         var shrunk = await Explorer.ShrinkAsync(system, failures[0]);
         output.WriteLine($"{failures.Count} schedules failed; the first, shrunk from {failures[0].Schedule.Messages.Count} to {shrunk.Schedule.Messages.Count} messages:");
         output.WriteLine(shrunk.ToString());

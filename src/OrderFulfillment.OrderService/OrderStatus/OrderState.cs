@@ -27,7 +27,7 @@ public sealed class OrderState : IVersionedSaga
 }
 
 /// <summary>What the order knows of one of its fulfillments: the latest announced status, and its delivery.</summary>
-public sealed class TrackedFulfillment
+public sealed record TrackedFulfillment
 {
     public Guid FulfillmentId { get; set; }
     public string? WarehouseId { get; set; }
