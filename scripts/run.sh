@@ -34,7 +34,7 @@ stop
 start() { # name project url
   local name=$1 project=$2 url=$3
   # From its build output folder, where its appsettings.json is (the content root is the working directory).
-  (cd "src/$project/bin/Release/net10.0" && ASPNETCORE_URLS=${url} exec setsid dotnet "$project.dll") >"$state/logs/$name.log" 2>&1 &
+  (cd "src/$project/bin/Release/net10.0" && ASPNETCORE_URLS=${url} DOTNET_EnableWriteXorExecute=0 exec setsid dotnet "$project.dll") >"$state/logs/$name.log" 2>&1 &
   echo $! >"$state/$name.pid"
 }
 start order-service OrderFulfillment.OrderService "${ORDER_SERVICE_URLS:-http://localhost:5100}"

@@ -166,6 +166,8 @@ public static class WorkloadE
             ["Outbox__DeliveredRetention"] = delivered.ToString("c", CultureInfo.InvariantCulture),
             ["Outbox__InboxRetention"] = inbox.ToString("c", CultureInfo.InvariantCulture),
             ["Outbox__CleanupInterval"] = cleanup.ToString("c", CultureInfo.InvariantCulture),
+            // As scripts/run.sh and the Dockerfiles start the services: no double mapping of generated code.
+            ["DOTNET_EnableWriteXorExecute"] = "0",
         };
         foreach (var variable in new[] { "BENCH_SERVICE_ENV" })
         {

@@ -2,17 +2,18 @@ using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Middleware.Outbox;
 using Microsoft.EntityFrameworkCore;
+using OrderFulfillment.Persistence.Sagas;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>
 /// The consume context a consumer or saga sees inside the outbox transaction: what it publishes or sends is
-/// collected, and written to the outbox table after the consumer's own changes, in the same transaction.
-/// Delivery is not done in-line: the delivery service publishes after the commit.
+/// collected, and written to the outbox table with the consumer's own changes, in one SaveChanges (one batch of
+/// statements) before the commit. Delivery is not done in-line: the delivery service publishes after the commit.
 /// </summary>
 internal sealed class TransactionalOutboxConsumeContext<TMessage>(
     ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, DbContext dbContext, bool alreadyConsumed)
-    : OutboxConsumeContextProxy<TMessage>(context, options, provider)
+    : OutboxConsumeContextProxy<TMessage>(context, options, provider), ISavesChangesBeforeCommit
     where TMessage : class
 {
     readonly List<OutboxMessage> _pending = [];
@@ -31,7 +32,8 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
 
     public override async Task SetConsumed()
     {
-        // Added after the consumer's own SaveChanges, so that a saga's row is written (and locked) before its events.
+        // The saga's row and its events go in one batch. Two transactions of one saga cannot both commit out of order:
+        // the later one read the row before the earlier committed, so its version check fails and it rolls back.
         lock (_pending)
         {
             dbContext.Set<OutboxMessage>().AddRange(_pending);

@@ -6,7 +6,11 @@ using OrderFulfillment.Persistence.Outbox;
 
 namespace OrderFulfillment.Persistence.Sagas;
 
-/// <summary>Loads, adds, updates and removes one saga type's instances for one consumed message.</summary>
+/// <summary>
+/// Loads, adds, updates and removes one saga type's instances for one consumed message. Inside the transactional
+/// outbox (<paramref name="saveWithOutbox"/>) a change is only staged: the outbox saves it together with the rows of what
+/// the saga published, one batch of statements at the end of the message; a stale version still fails that save.
+/// </summary>
 internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TSaga, TMessage>
     where TSaga : class, IVersionedSaga
     where TMessage : class
@@ -14,13 +18,16 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
     readonly DbContext _dbContext;
     readonly ConsumeContext<TMessage> _consumeContext;
     readonly ISagaConsumeContextFactory<DbContext, TSaga> _factory;
+    readonly bool _saveWithOutbox;
 
-    public DbSagaRepositoryContext(DbContext dbContext, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<DbContext, TSaga> factory)
+    public DbSagaRepositoryContext(DbContext dbContext, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<DbContext, TSaga> factory,
+        bool saveWithOutbox)
         : base(consumeContext, dbContext)
     {
         _dbContext = dbContext;
         _consumeContext = consumeContext;
         _factory = factory;
+        _saveWithOutbox = saveWithOutbox;
     }
 
     public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance)
@@ -67,17 +74,19 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
     {
         ArgumentNullException.ThrowIfNull(context);
         _dbContext.Set<TSaga>().Add(context.Saga);
-        return _dbContext.SaveChangesAsync(CancellationToken);
+        return SaveAsync();
     }
 
-    public Task Update(SagaConsumeContext<TSaga> context) => _dbContext.SaveChangesAsync(CancellationToken);
+    public Task Update(SagaConsumeContext<TSaga> context) => SaveAsync();
 
     public Task Delete(SagaConsumeContext<TSaga> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         _dbContext.Set<TSaga>().Remove(context.Saga);
-        return _dbContext.SaveChangesAsync(CancellationToken);
+        return SaveAsync();
     }
+
+    Task SaveAsync() => _saveWithOutbox ? Task.CompletedTask : _dbContext.SaveChangesAsync(CancellationToken);
 
     public Task Discard(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
 
@@ -101,3 +110,6 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
         where T : class =>
         _factory.CreateSagaConsumeContext(_dbContext, consumeContext, instance, mode);
 }
+
+/// <summary>Found on the consume context inside the transactional outbox, which saves the DbContext before it commits.</summary>
+internal interface ISavesChangesBeforeCommit;

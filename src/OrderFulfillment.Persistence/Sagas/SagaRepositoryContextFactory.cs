@@ -20,7 +20,7 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
         where T : class =>
         WithinTransactionAsync(async () =>
         {
-            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory);
+            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory, SavedWithOutbox(context));
             await next.Send(repositoryContext).ConfigureAwait(false);
         }, context.CancellationToken);
 
@@ -30,7 +30,7 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
         {
             var instances = await dbContext.Set<TSaga>().Where(query.FilterExpression)
                 .ToListAsync(context.CancellationToken).ConfigureAwait(false);
-            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory);
+            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory, SavedWithOutbox(context));
             await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, instances)).ConfigureAwait(false);
         }, context.CancellationToken);
 
@@ -47,6 +47,10 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
         context.Add("persistence", "postgresql");
         context.Add("entity", typeof(TSaga).Name);
     }
+
+    /// <summary>Inside the transactional outbox, on its transaction: the outbox saves the saga with its own rows.</summary>
+    bool SavedWithOutbox(ConsumeContext context) =>
+        dbContext.Database.CurrentTransaction is not null && context.TryGetPayload<ISavesChangesBeforeCommit>(out _);
 
     async Task WithinTransactionAsync(Func<Task> callback, CancellationToken cancellationToken)
     {
