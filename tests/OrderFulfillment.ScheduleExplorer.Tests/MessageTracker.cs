@@ -13,7 +13,7 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver
     readonly ConcurrentDictionary<string, OrderTrace> _orders = new();
     readonly ConcurrentDictionary<Guid, string> _fulfillmentOrders = new();
 
-    /// <summary>One order's messages: in flight until consumed (each counted once by message id, however often observed).</summary>
+    /// <summary>One order's messages: in flight until every endpoint that consumes them has consumed (or faulted) them.</summary>
     public sealed class OrderTrace
     {
         readonly Dictionary<Guid, int> _awaited = new();
