@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using OrderFulfillment.Persistence;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -237,8 +236,8 @@ public static class WorkloadP
             services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
             if (connectionString is not null)
             {
-                // As the services register theirs: a pooled DbContext, statements prepared after 5 uses, no reset on close.
-                var tuned = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 32, NoResetOnClose = true }.ConnectionString;
+                // As the services register theirs: a pooled DbContext and the library's connection defaults.
+                var tuned = PersistenceExtensions.WithMessageProcessingDefaults(connectionString);
                 services.AddDbContextPool<BenchDbContext>(o => o.UseNpgsql(tuned));
             }
             services.AddMassTransit(x =>

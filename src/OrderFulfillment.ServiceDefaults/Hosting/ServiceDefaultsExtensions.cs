@@ -9,10 +9,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using OrderFulfillment.Persistence;
 using OrderFulfillment.ServiceDefaults.Messaging;
 
 namespace OrderFulfillment.ServiceDefaults.Hosting;
@@ -71,28 +71,13 @@ public static class ServiceDefaultsExtensions
         var connectionString = builder.Configuration.GetConnectionString(connectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException($"The connection string ConnectionStrings__{connectionStringName} is not set.");
-        var tuned = WithServiceDefaults(connectionString);
+        var tuned = PersistenceExtensions.WithMessageProcessingDefaults(connectionString);
         // Pooled: each consumed message takes a DbContext from the pool instead of building one (state is reset on return).
         builder.Services.AddDbContextPool<TDbContext>(options => options.UseNpgsql(tuned));
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<TDbContext>("database", tags: ["ready"])
             .AddCheck<MigrationsHealthCheck<TDbContext>>("migrations", tags: ["ready"]);
         return builder;
-    }
-
-    /// <summary>
-    /// Npgsql settings for a service that runs the same few statements for every message, unless the connection string
-    /// sets them: statements used 5 times are prepared on each connection (<c>Max Auto Prepare=32</c>), and a pooled
-    /// connection is not reset (<c>DISCARD ALL</c>, one round trip) each time it goes back to the pool.
-    /// </summary>
-    internal static string WithServiceDefaults(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Max Auto Prepare"))
-            builder.MaxAutoPrepare = 32;
-        if (!builder.ContainsKey("No Reset On Close"))
-            builder.NoResetOnClose = true;
-        return builder.ConnectionString;
     }
 
     /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied), /metrics, /openapi; API keys when configured.</summary>
