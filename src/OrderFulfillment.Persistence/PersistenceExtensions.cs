@@ -100,7 +100,7 @@ public static class PersistenceExtensions
         ArgumentNullException.ThrowIfNull(modelBuilder);
         modelBuilder.Entity<InboxMessage>(inbox =>
         {
-            inbox.ToTable("inbox_message");
+            inbox.ToTable(InboxMessage.TableName);
             inbox.HasKey(x => new { x.MessageId, x.ConsumerId });
             inbox.Property(x => x.MessageId).HasColumnName("message_id").HasMaxLength(256);
             inbox.Property(x => x.ConsumerId).HasColumnName("consumer_id");

@@ -8,6 +8,9 @@ namespace OrderFulfillment.Persistence.Tests;
 
 public sealed record Increment(Guid CounterId);
 
+/// <summary>Creates the counter; in any later state it is an unhandled event (a consumer fault), as a redelivery would be.</summary>
+public sealed record Start(Guid CounterId);
+
 public sealed record Incremented(Guid CounterId, int Count);
 
 /// <summary>Publishes, then fails: nothing it published may ever reach the broker.</summary>
@@ -28,7 +31,9 @@ public sealed class CounterStateMachine : MassTransitStateMachine<CounterState>
         InstanceState(x => x.CurrentState);
         Event(() => Increment, e => e.CorrelateById(c => c.Message.CounterId));
         Event(() => IncrementThenFail, e => e.CorrelateById(c => c.Message.CounterId));
+        Event(() => Start, e => e.CorrelateById(c => c.Message.CounterId));
 
+        Initially(When(Start).ThenAsync(c => c.Publish(new Incremented(c.Saga.CorrelationId, c.Saga.Count))).TransitionTo(Counting));
         Initially(When(Increment).Then(c => c.Saga.Count++).ThenAsync(c => c.Publish(new Incremented(c.Saga.CorrelationId, c.Saga.Count))).TransitionTo(Counting));
         During(Counting, When(Increment).Then(c => c.Saga.Count++).ThenAsync(c => c.Publish(new Incremented(c.Saga.CorrelationId, c.Saga.Count))));
         DuringAny(When(IncrementThenFail)
@@ -40,6 +45,7 @@ public sealed class CounterStateMachine : MassTransitStateMachine<CounterState>
     public State Counting { get; } = null!;
     public Event<Increment> Increment { get; } = null!;
     public Event<IncrementThenFail> IncrementThenFail { get; } = null!;
+    public Event<Start> Start { get; } = null!;
 }
 
 public sealed class CounterStateMap : SagaMap<CounterState>

@@ -2,25 +2,30 @@ using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Middleware.Outbox;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using OrderFulfillment.Persistence.Inbox;
 using OrderFulfillment.Persistence.Sagas;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>
 /// The consume context a consumer or saga sees inside the outbox transaction: what it publishes or sends is
-/// collected, and written to the outbox table with the consumer's own changes, in one SaveChanges (one batch of
-/// statements) before the commit. Delivery is not done in-line: the delivery service publishes after the commit.
+/// collected, and written to the outbox table with the consumer's own changes and the inbox row, in one SaveChanges (one
+/// batch of statements) before the commit. Delivery is not done in-line: the delivery service publishes after the commit.
 /// </summary>
 internal sealed class TransactionalOutboxConsumeContext<TMessage>(
-    ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, DbContext dbContext, bool alreadyConsumed)
+    ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, DbContext dbContext, InboxMessage? inboxRow)
     : OutboxConsumeContextProxy<TMessage>(context, options, provider), ISavesChangesBeforeCommit
     where TMessage : class
 {
     readonly List<OutboxMessage> _pending = [];
     readonly OutboxOrderingKey _orderingKey = context.GetOrAddPayload(() => new OutboxOrderingKey());
-    bool _consumed = alreadyConsumed;
+    bool _consumed;
 
     public int AddedMessageCount { get; private set; }
+
+    /// <summary>The save found this message's id in the inbox: a redelivery of a message already consumed.</summary>
+    public bool FoundInInbox { get; private set; }
 
     public bool Committed { get; set; }
 
@@ -41,7 +46,33 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
             _pending.Clear();
         }
 
-        await dbContext.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
+        if (inboxRow is not null)
+            dbContext.Set<InboxMessage>().Add(inboxRow);
+        try
+        {
+            await dbContext.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException exception) when (exception.InnerException is PostgresException
+                                                   {
+                                                       SqlState: PostgresErrorCodes.UniqueViolation, TableName: InboxMessage.TableName,
+                                                   })
+        {
+            // The first delivery committed (or was committing) while this one ran: the transaction is rolled back.
+            DiscardAsRedelivery();
+            FoundInInbox = true;
+            return;
+        }
+
+        _consumed = true;
+    }
+
+    /// <summary>Forgets what this delivery staged: it is a redelivery, and nothing of it is committed.</summary>
+    public void DiscardAsRedelivery()
+    {
+        lock (_pending)
+            _pending.Clear();
+        AddedMessageCount = 0;
+        dbContext.ChangeTracker.Clear();
         _consumed = true;
     }
 

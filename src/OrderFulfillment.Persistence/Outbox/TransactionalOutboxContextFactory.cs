@@ -1,10 +1,12 @@
 using System.Data;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using MassTransit;
 using MassTransit.Middleware;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OrderFulfillment.Persistence.Inbox;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
@@ -12,6 +14,12 @@ namespace OrderFulfillment.Persistence.Outbox;
 /// Runs one consumed message in one database transaction: the inbox row (its message id, so a redelivery is seen),
 /// the consumer's or saga's changes, and the outbox rows of what it published. Nothing is published before the commit.
 /// </summary>
+/// <remarks>
+/// The inbox row is written in the same batch as the changes, not before the consumer runs: a message is consumed once
+/// whatever happens, because a second delivery of a committed message conflicts on the inbox key when it saves (or, if
+/// its consumer fails first, is found in the inbox), and its transaction is rolled back instead of committed. A
+/// redelivery costs one wasted consume; every first delivery saves the round trip of a separate inbox statement.
+/// </remarks>
 internal sealed class TransactionalOutboxContextFactory<TDbContext>(
     TDbContext dbContext, IServiceProvider provider, OutboxDeliverySignal signal, IOptions<TransactionalOutboxOptions> options)
     : IOutboxContextFactory<TDbContext>
@@ -21,22 +29,38 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
         where T : class
     {
         var messageId = InboxMessageId(context);
+        var inboxRow = messageId is null
+            ? null
+            : new InboxMessage { MessageId = messageId, ConsumerId = consumeOptions.ConsumerId, ReceivedAt = DateTimeOffset.UtcNow };
+        var outboxContext = new TransactionalOutboxConsumeContext<T>(context, consumeOptions, provider, dbContext, inboxRow);
 
-        TransactionalOutboxConsumeContext<T> outboxContext;
+        ExceptionDispatchInfo? failure = null;
         // One transaction for the whole message: a failure rolls all of it back, so EF Core's savepoint around each
         // SaveChanges would only cost two statements per save.
         dbContext.Database.AutoSavepointsEnabled = false;
         await using (var transaction = await dbContext.Database
                          .BeginTransactionAsync(IsolationLevel.ReadCommitted, context.CancellationToken).ConfigureAwait(false))
         {
-            var firstDelivery = messageId is null ||
-                                await RecordInInboxAsync(messageId, consumeOptions.ConsumerId, context.CancellationToken).ConfigureAwait(false);
-
-            outboxContext = new TransactionalOutboxConsumeContext<T>(context, consumeOptions, provider, dbContext, alreadyConsumed: !firstDelivery);
-            if (firstDelivery)
+            try
+            {
                 await next.Send(outboxContext).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (inboxRow is not null)
+            {
+                failure = ExceptionDispatchInfo.Capture(exception);
+            }
 
-            await transaction.CommitAsync(context.CancellationToken).ConfigureAwait(false);
+            if (failure is null && !outboxContext.FoundInInbox)
+                await transaction.CommitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+
+        if (failure is not null)
+        {
+            // A redelivery of a message consumed before may fail where the first delivery did not (the saga has moved on).
+            dbContext.ChangeTracker.Clear();
+            if (!await ConsumedBeforeAsync(inboxRow!, context.CancellationToken).ConfigureAwait(false))
+                failure.Throw();
+            outboxContext.DiscardAsRedelivery();
         }
 
         outboxContext.Committed = true;
@@ -56,14 +80,9 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
 
     public void Probe(ProbeContext context) => context.Add("provider", "postgresql-transactional-outbox");
 
-    async Task<bool> RecordInInboxAsync(string messageId, Guid consumerId, CancellationToken cancellationToken)
-    {
-        // A concurrent delivery of the same id waits here for the first transaction, then sees the conflict.
-        var inserted = await dbContext.Database.ExecuteSqlAsync(
-            $"INSERT INTO inbox_message (message_id, consumer_id, received_at) VALUES ({messageId}, {consumerId}, now()) ON CONFLICT DO NOTHING",
-            cancellationToken).ConfigureAwait(false);
-        return inserted == 1;
-    }
+    Task<bool> ConsumedBeforeAsync(InboxMessage inboxRow, CancellationToken cancellationToken) =>
+        dbContext.Set<InboxMessage>().AsNoTracking()
+            .AnyAsync(x => x.MessageId == inboxRow.MessageId && x.ConsumerId == inboxRow.ConsumerId, cancellationToken);
 
     /// <summary>
     /// The id a redelivery is recognised by: the AMQP message_id property as the producer set it (any string, not only

@@ -15,6 +15,11 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
     where TSaga : class, IVersionedSaga
     where TMessage : class
 {
+    // Compiled once: a LINQ query is otherwise rebuilt, hashed and looked up in EF Core's query cache for every message.
+    static readonly Func<DbContext, Guid, CancellationToken, Task<TSaga?>> LoadById = EF.CompileAsyncQuery(
+        (DbContext dbContext, Guid correlationId, CancellationToken _) =>
+            dbContext.Set<TSaga>().FirstOrDefault(x => x.CorrelationId == correlationId));
+
     readonly DbContext _dbContext;
     readonly ConsumeContext<TMessage> _consumeContext;
     readonly ISagaConsumeContextFactory<DbContext, TSaga> _factory;
@@ -62,8 +67,7 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await _dbContext.Set<TSaga>()
-            .SingleOrDefaultAsync(x => x.CorrelationId == correlationId, CancellationToken).ConfigureAwait(false);
+        var instance = await LoadById(_dbContext, correlationId, CancellationToken).ConfigureAwait(false);
         if (instance is null)
             return null!;
         OrderOutboxBy(instance);
