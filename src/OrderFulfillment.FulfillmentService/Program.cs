@@ -6,7 +6,7 @@ using OrderFulfillment.Persistence;
 using OrderFulfillment.ServiceDefaults.Hosting;
 using OrderFulfillment.ServiceDefaults.Messaging;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults("fulfillment-service", "http://localhost:5200");
 builder.AddServiceDatabase<FulfillmentDbContext>("FulfillmentDb");

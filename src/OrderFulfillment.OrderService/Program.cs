@@ -6,7 +6,7 @@ using OrderFulfillment.Persistence;
 using OrderFulfillment.ServiceDefaults.Hosting;
 using OrderFulfillment.ServiceDefaults.Messaging;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults("order-service", "http://localhost:5100");
 builder.AddServiceDatabase<OrderDbContext>("OrderDb");
