@@ -6,6 +6,7 @@ using OrderFulfillment.Persistence;
 using OrderFulfillment.ServiceDefaults.Hosting;
 using OrderFulfillment.ServiceDefaults.Messaging;
 
+NativeHeap.ReturnFreedMemoryToTheSystem();
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults("fulfillment-service", "http://localhost:5200");

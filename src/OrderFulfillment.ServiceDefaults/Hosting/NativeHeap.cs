@@ -15,7 +15,7 @@ public static class NativeHeap
     const int MmapThreshold = -3; // M_MMAP_THRESHOLD: blocks this large are mapped, and unmapped when freed
     const int ArenaMax = -8; // M_ARENA_MAX: arenas shared by all threads
 
-    /// <summary>Applies the settings (Linux with glibc; elsewhere it does nothing).</summary>
+    /// <summary>Applies the settings (Linux with glibc; elsewhere it does nothing). Call it first thing in <c>Program</c>.</summary>
     public static void ReturnFreedMemoryToTheSystem()
     {
         if (!OperatingSystem.IsLinux())
@@ -38,6 +38,6 @@ public static class NativeHeap
             _ = Mallopt(parameter, value);
     }
 
-    [DllImport("libc", EntryPoint = "mallopt")]
+    [DllImport("libc.so.6", EntryPoint = "mallopt")]
     static extern int Mallopt(int parameter, int value);
 }

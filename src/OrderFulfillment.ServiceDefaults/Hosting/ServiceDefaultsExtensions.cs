@@ -23,7 +23,6 @@ public static class ServiceDefaultsExtensions
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        NativeHeap.ReturnFreedMemoryToTheSystem();
         // ASPNETCORE_URLS or --urls win; the default is the address the README gives.
         if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(defaultUrl);
