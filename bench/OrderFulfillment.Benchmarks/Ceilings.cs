@@ -40,7 +40,8 @@ public static class Ceilings
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        return connection.IsSecure;
+        await using var command = new NpgsqlCommand("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", connection);
+        return await command.ExecuteScalarAsync() is true;
     }
 
     /// <summary>Each connection updates rows of its own (no lock waits): BEGIN; UPDATE one row; COMMIT, as fast as it can.</summary>
