@@ -24,8 +24,8 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
 
     public int AddedMessageCount { get; private set; }
 
-    /// <summary>The save found this message's id in the inbox: a redelivery of a message already consumed.</summary>
-    public bool FoundInInbox { get; private set; }
+    /// <summary>This delivery repeats a message already consumed: nothing of it is committed.</summary>
+    public bool IsRedelivery { get; private set; }
 
     public bool Committed { get; set; }
 
@@ -59,7 +59,6 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
         {
             // The first delivery committed (or was committing) while this one ran: the transaction is rolled back.
             DiscardAsRedelivery();
-            FoundInInbox = true;
             return;
         }
 
@@ -74,6 +73,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
         AddedMessageCount = 0;
         dbContext.ChangeTracker.Clear();
         _consumed = true;
+        IsRedelivery = true;
     }
 
     public override Task SetDelivered() => Task.CompletedTask;

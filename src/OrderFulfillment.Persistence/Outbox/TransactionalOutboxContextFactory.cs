@@ -50,14 +50,13 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
                 failure = ExceptionDispatchInfo.Capture(exception);
             }
 
-            if (failure is null && !outboxContext.FoundInInbox)
+            if (failure is null && !outboxContext.IsRedelivery)
                 await transaction.CommitAsync(context.CancellationToken).ConfigureAwait(false);
         }
 
         if (failure is not null)
         {
             // A redelivery of a message consumed before may fail where the first delivery did not (the saga has moved on).
-            dbContext.ChangeTracker.Clear();
             if (!await ConsumedBeforeAsync(inboxRow!, context.CancellationToken).ConfigureAwait(false))
                 failure.Throw();
             outboxContext.DiscardAsRedelivery();
