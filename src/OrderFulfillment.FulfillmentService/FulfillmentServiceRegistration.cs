@@ -1,4 +1,5 @@
 using MassTransit;
+using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
 using OrderFulfillment.Persistence;
@@ -11,6 +12,9 @@ public static class FulfillmentServiceRegistration
 {
     public const string FulfillmentQueue = "fulfillment";
     public const string OrderEventsQueue = "fulfillment-order-events";
+
+    /// <summary>Fulfillments processed at once by the consuming instance (each fulfillment's messages one at a time).</summary>
+    const int FulfillmentPartitions = 16;
 
     /// <summary>
     /// Adds the fulfillment saga (stored in <see cref="FulfillmentDbContext"/>) and the order consumers. A harness test
@@ -33,6 +37,20 @@ public static class FulfillmentServiceRegistration
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(FulfillmentQueue, e =>
         {
+            // A WMS sends one fulfillment's steps back to back; they are applied in the order they arrive. Across
+            // instances: one instance at a time consumes the queue (the others stand by). Inside it: one message per
+            // fulfillment at a time, retries included, while different fulfillments run side by side.
+            e.KeepArrivalOrder();
+            var perFulfillment = e.CreatePartitioner(FulfillmentPartitions);
+            e.UsePartitioner<FulfillmentRequested>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehousePickingStarted>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehousePicked>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehousePackingStarted>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehousePacked>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehouseReadyToShip>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehouseShipped>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehouseCompleted>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<WarehouseCancelled>(perFulfillment, c => c.Message.FulfillmentId);
             e.UseContractPipeline<FulfillmentDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<FulfillmentState>(context);
         });

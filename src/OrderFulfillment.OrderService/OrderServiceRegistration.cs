@@ -32,8 +32,10 @@ public static class OrderServiceRegistration
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(OrderStatusQueue, e =>
         {
-            // The fulfillments of one order report at the same time: taking one message per order at a time (in this
-            // instance) saves the optimistic-concurrency conflicts and retries they would cause on the order's row.
+            // The fulfillments of one order report at the same time. Their events are applied in the order they arrive:
+            // one instance at a time consumes the queue (the others stand by), and inside it one message per order at a
+            // time, which also saves the optimistic-concurrency conflicts they would cause on the order's row.
+            e.KeepArrivalOrder();
             var perOrder = e.CreatePartitioner(OrderPartitions);
             e.UsePartitioner<OrderConfirmed>(perOrder, c => OrderKey(c.Message.OrderId));
             e.UsePartitioner<FulfillmentStatusChanged>(perOrder, c => OrderKey(c.Message.OrderId));

@@ -93,6 +93,14 @@ public sealed class TestInfrastructure : IAsyncDisposable
         return http;
     }
 
+    /// <summary>A queue of this run as the management API describes it (messages, unacknowledged, message_stats…).</summary>
+    public async Task<System.Text.Json.JsonElement> QueueAsync(string queue)
+    {
+        using var http = ManagementClient();
+        return await http.GetFromJsonAsync<System.Text.Json.JsonElement>(
+            $"api/queues/{Uri.EscapeDataString(VirtualHost)}/{Uri.EscapeDataString(queue)}?msg_rates_age=10&msg_rates_incr=5");
+    }
+
     /// <summary>Environment for a service process (or in-process bus) of this run.</summary>
     public Dictionary<string, string> BrokerEnvironment() => new()
     {

@@ -48,7 +48,8 @@ public static class ContractBusConfiguration
         foreach (var (type, exchange) in ContractExchanges.ByType)
             setEntityName.MakeGenericMethod(type).Invoke(null, [cfg, exchange]);
 
-        cfg.AddDeserializer(new ExchangeTypedJsonSerializerFactory());
+        cfg.AddDeserializer(new Utf8CheckedSerializerFactory(new ExchangeTypedJsonSerializerFactory()));
+        cfg.AddDeserializer(new Utf8CheckedSerializerFactory(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory()));
         cfg.ConfigureJsonSerializerOptions(options =>
         {
             if (!options.Converters.OfType<UtcTimestampConverter>().Any())
@@ -71,24 +72,48 @@ public static class ContractBusConfiguration
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(context);
         endpoint.UseContractErrorPipe(context);
-        endpoint.UseContractRetry();
+        endpoint.UseContractRetry(context);
         if (transactionalOutbox)
             endpoint.UseTransactionalOutbox<TDbContext>(context);
         endpoint.UseConsumeFilter(typeof(ContractValidationFilter<>), context);
     }
 
-    /// <summary>Error queue with the reason in its headers, plus the alert; no fault events are published.</summary>
+    /// <summary>
+    /// Error queue with the reason in its headers, plus the alert; no fault events are published. A message no consumer
+    /// took goes the same way, instead of to <c>_skipped</c>: every message not processed ends once in <c>_error</c>.
+    /// </summary>
     public static void UseContractErrorPipe(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(context);
         var logger = context.GetRequiredService<ILoggerFactory>().CreateLogger("OrderFulfillment.DeadLetters");
-        var metrics = context.GetRequiredService<OrderFulfillmentMetrics>();
+        var alert = new DeadLetterAlertFilter(logger, context.GetRequiredService<OrderFulfillmentMetrics>().DeadLetters);
         endpoint.ConfigureError(error =>
         {
-            error.UseFilter(new DeadLetterAlertFilter(logger, metrics.DeadLetters));
+            error.UseFilter(alert);
             error.UseFilter(new ErrorTransportFilter());
         });
+        var errorPipe = Pipe.New<ExceptionReceiveContext>(error =>
+        {
+            error.UseFilter(alert);
+            error.UseFilter(new ErrorTransportFilter());
+        });
+        endpoint.ConfigureDeadLetter(deadLetter => deadLetter.UseFilter(new NotConsumedFilter(errorPipe)));
+    }
+
+    /// <summary>
+    /// Messages of the queue are applied in the order they arrive, with one instance of the service or several. Across
+    /// instances: RabbitMQ's single active consumer, so one instance receives the queue's messages, in queue order, and
+    /// when it goes away the broker hands the queue to the next. Inside it: <see cref="DeliveryOrderFilter"/> lets them
+    /// into the pipeline in delivery order, where the endpoint's partitioner keeps them in that order per saga. The
+    /// single active consumer is a RabbitMQ setting, left out on other transports (the test harness).
+    /// </summary>
+    public static void KeepArrivalOrder(this IReceiveEndpointConfigurator endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.SingleActiveConsumer = true;
+        endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter()));
     }
 
     static void SetEntityName<T>(IBusFactoryConfigurator cfg, string exchange)

@@ -1,12 +1,29 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using OrderFulfillment.Contracts;
 
 namespace OrderFulfillment.ServiceDefaults.Messaging;
 
-/// <summary>The contract's field rules for inbound messages; an empty list means valid.</summary>
+/// <summary>
+/// The contract's field rules for inbound messages, and the limits this system adds to every text and list field (each
+/// checked before anything is stored, each documented in docs/messages.md); an empty list means valid.
+/// </summary>
 public static partial class ContractValidator
 {
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    /// <summary>Longest sku, warehouseId, carrier and trackingNumber.</summary>
+    public const int MaxIdentifierLength = 64;
+
+    /// <summary>Longest reason (of a cancellation).</summary>
+    public const int MaxReasonLength = 500;
+
+    /// <summary>Most lines in one order.</summary>
+    public const int MaxLines = 200;
+
+    /// <summary>Largest quantity of one line.</summary>
+    public const int MaxQuantity = 1_000_000;
+
+    // \A and \z: "$" would also match before a final newline.
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]{1,64}\z")]
     private static partial Regex OrderIdPattern();
 
     public static IReadOnlyList<string> Validate(object message)
@@ -22,17 +39,20 @@ public static partial class ContractValidator
             case OrderCancellationRequested m:
                 OrderId(m.OrderId, errors);
                 Timestamp(m.RequestedAt, "requestedAt", errors);
+                Text(m.Reason, "reason", MaxReasonLength, required: false, errors);
                 break;
             case DeliveryConfirmed m:
                 OrderId(m.OrderId, errors);
                 FulfillmentId(m.FulfillmentId, errors);
                 Timestamp(m.DeliveredAt, "deliveredAt", errors);
+                Text(m.Carrier, "carrier", MaxIdentifierLength, required: false, errors);
+                Text(m.TrackingNumber, "trackingNumber", MaxIdentifierLength, required: false, errors);
                 break;
             case WarehouseShipped m:
                 FulfillmentId(m.FulfillmentId, errors);
                 Timestamp(m.OccurredAt, "occurredAt", errors);
-                Required(m.Carrier, "carrier", errors);
-                Required(m.TrackingNumber, "trackingNumber", errors);
+                Text(m.Carrier, "carrier", MaxIdentifierLength, required: true, errors);
+                Text(m.TrackingNumber, "trackingNumber", MaxIdentifierLength, required: true, errors);
                 break;
             case WarehousePickingStarted m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
             case WarehousePicked m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
@@ -40,7 +60,10 @@ public static partial class ContractValidator
             case WarehousePacked m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
             case WarehouseReadyToShip m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
             case WarehouseCompleted m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
-            case WarehouseCancelled m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
+            case WarehouseCancelled m:
+                Step(m.FulfillmentId, m.OccurredAt, errors);
+                Text(m.Reason, "reason", MaxReasonLength, required: false, errors);
+                break;
             case OrderStatusChanged m:
                 OrderId(m.OrderId, errors);
                 if (!OrderStatuses.All.Contains(m.Status))
@@ -87,10 +110,22 @@ public static partial class ContractValidator
             errors.Add($"{field} is required");
     }
 
-    static void Required(string? value, string field, List<string> errors)
+    /// <summary>A text field: required or not, at most <paramref name="maxLength"/> characters, no control characters.</summary>
+    static void Text(string? value, string field, int maxLength, bool required, List<string> errors)
     {
+        if (value is null)
+        {
+            if (required)
+                errors.Add($"{field} is required");
+            return;
+        }
+
         if (string.IsNullOrWhiteSpace(value))
-            errors.Add($"{field} is required");
+            errors.Add(required ? $"{field} is required" : $"{field} must not be empty when given");
+        else if (value.Length > maxLength)
+            errors.Add($"{field} must be at most {maxLength} characters (was {value.Length})");
+        else if (value.Any(char.IsControl))
+            errors.Add($"{field} must not hold control characters (a newline, a tab…)");
     }
 
     static void Lines(IReadOnlyList<OrderLine>? lines, string field, List<string> errors)
@@ -98,6 +133,12 @@ public static partial class ContractValidator
         if (lines is null || lines.Count == 0)
         {
             errors.Add($"{field} must hold at least one line");
+            return;
+        }
+
+        if (lines.Count > MaxLines)
+        {
+            errors.Add($"{field} must hold at most {MaxLines} lines (held {lines.Count})");
             return;
         }
 
@@ -110,14 +151,19 @@ public static partial class ContractValidator
                 continue;
             }
 
-            if (string.IsNullOrWhiteSpace(line.Sku))
-                errors.Add($"{field}[{i}].sku is required");
+            Text(line.Sku, $"{field}[{i}].sku", MaxIdentifierLength, required: true, errors);
             if (line.Quantity < 1)
                 errors.Add($"{field}[{i}].quantity must be 1 or more (was {line.Quantity})");
-            if (line.WarehouseId is { } warehouse && string.IsNullOrWhiteSpace(warehouse))
-                errors.Add($"{field}[{i}].warehouseId must not be empty when given");
+            else if (line.Quantity > MaxQuantity)
+                errors.Add($"{field}[{i}].quantity must be at most {MaxQuantity} (was {line.Quantity})");
+            Text(line.WarehouseId, $"{field}[{i}].warehouseId", MaxIdentifierLength, required: false, errors);
         }
     }
 
-    static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
+    /// <summary>The value as a reason may quote it: at most 80 characters, control characters escaped (a newline shows as \\n).</summary>
+    static string Truncate(string value)
+    {
+        var shown = value.Length <= 80 ? value : value[..80] + "…";
+        return shown.Any(char.IsControl) ? JsonEncodedText.Encode(shown).ToString() : shown;
+    }
 }

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace OrderFulfillment.ServiceDefaults.Messaging;
 
-/// <summary>The order and fulfillment a dead-lettered body is about, read leniently (the body may be the reason it failed).</summary>
+/// <summary>
+/// The order and fulfillment a dead-lettered body is about, read leniently: the body may be the reason it failed (not
+/// JSON, not UTF-8), and then nothing is found, and nothing is thrown.
+/// </summary>
 public readonly record struct DeadLetterSubject(string? OrderId, string? FulfillmentId)
 {
     public static DeadLetterSubject Find(ReadOnlySpan<byte> body)
@@ -23,6 +26,17 @@ public readonly record struct DeadLetterSubject(string? OrderId, string? Fulfill
         }
     }
 
-    static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    static string? Text(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+            return null;
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a string that is not valid UTF-8 cannot be read as text
+        }
+    }
 }
