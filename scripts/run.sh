@@ -3,7 +3,8 @@
 # PostgreSQL where they are missing (scripts/services-up.sh), builds both services, and runs them:
 #   order service        http://localhost:5100   (GET /orders/{orderId}, /health/ready, /metrics)
 #   fulfillment service  http://localhost:5200   (GET /fulfillments/{id}, /orders/{orderId}/fulfillments)
-# Logs: .run/logs/order-service.log and .run/logs/fulfillment-service.log. Ctrl+C stops both services.
+# Logs: .run/logs/order-service.log and .run/logs/fulfillment-service.log, 10 MB a file (LOG_MAX_BYTES), the two
+# before each kept as .log.1 and .log.2. Ctrl+C stops both services.
 #   scripts/run.sh --detach   start them in the background and return (stop with scripts/run.sh --stop)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,10 +32,30 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build OrderFulfillment.sln -c Release -nologo -clp:ErrorsOnly
 stop
 
+# Appends standard input to file $1, at most $2 bytes a file: a full file becomes $1.1 (the one before that $1.2,
+# the oldest kept), and a new $1 begins. So a service that logs without end fills at most three files.
+keep_log() {
+  local file=$1 max=$2 size line
+  exec 3>>"$file"
+  size=$(stat -c %s "$file")
+  while IFS= read -r line || [ -n "$line" ]; do
+    printf '%s\n' "$line" >&3
+    size=$((size + ${#line} + 1))
+    if ((size >= max)); then
+      exec 3>&-
+      mv -f "$file.1" "$file.2" 2>/dev/null || true
+      mv -f "$file" "$file.1"
+      exec 3>>"$file"
+      size=0
+    fi
+  done
+}
+
 start() { # name project url
-  local name=$1 project=$2 url=$3
+  local name=$1 project=$2 url=$3 log=$PWD/$state/logs/$1.log
   # From its build output folder, where its appsettings.json is (the content root is the working directory).
-  (cd "src/$project/bin/Release/net10.0" && ASPNETCORE_URLS=${url} DOTNET_EnableWriteXorExecute=0 exec setsid dotnet "$project.dll") >"$state/logs/$name.log" 2>&1 &
+  (cd "src/$project/bin/Release/net10.0" && ASPNETCORE_URLS=${url} DOTNET_EnableWriteXorExecute=0 \
+    exec setsid dotnet "$project.dll" > >(LC_ALL=C keep_log "$log" "${LOG_MAX_BYTES:-10485760}" >/dev/null 2>&1) 2>&1) &
   echo $! >"$state/$name.pid"
 }
 start order-service OrderFulfillment.OrderService "${ORDER_SERVICE_URLS:-http://localhost:5100}"
@@ -64,6 +85,6 @@ if [ "${1:-}" = "--detach" ]; then
 fi
 trap 'stop; echo; echo "services stopped"' INT TERM
 echo "Ctrl+C stops both services."
-tail -n 0 -f "$state"/logs/*.log &
+tail -n 0 -F "$state"/logs/order-service.log "$state"/logs/fulfillment-service.log &
 wait "$(cat "$state/order-service.pid")" "$(cat "$state/fulfillment-service.pid")" || true
 stop

@@ -19,6 +19,8 @@ public static class ContractBusConfiguration
         Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator> configureEndpoints)
     {
         ArgumentNullException.ThrowIfNull(bus);
+        // MassTransit would report usage to its vendor's server: nothing leaves the deployment unasked.
+        bus.DisableUsageTelemetry();
         bus.UsingRabbitMq((context, cfg) =>
         {
             var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
