@@ -1,5 +1,6 @@
 using System.Text;
-using OrderFulfillment.Cli.DeadLetters;
+using OrderFulfillment.Operations.Connections;
+using OrderFulfillment.Operations.DeadLetters;
 using RabbitMQ.Client;
 
 namespace OrderFulfillment.IntegrationTests.Cli;
@@ -56,5 +57,36 @@ public sealed class DeadLetterReplayerTests
             """u8);
         Assert.Equal(("8f1e0000-0000-0000-0000-000000000001", "delivery.confirmed", "ORD-1001"), (envelope.MessageId, envelope.MessageType, envelope.OrderId));
         Assert.Equal("(no reason recorded)", envelope.ShortExceptionType);
+    }
+
+    [Fact]
+    public async Task A_body_with_invalid_utf8_inside_a_json_string_is_shown_escaped_and_would_fail_again()
+    {
+        byte[] body = [.. """{"orderId":"X"""u8, 0xC3, .. "\",\"confirmedAt\":\"2026-11-24T10:00:00Z\",\"lines\":[]}"u8];
+        var letter = DeadLetter.FromAmqp("order-status_error", new BasicProperties
+        {
+            MessageId = "checkout-bad-bytes",
+            ContentType = "application/json",
+            Headers = new Dictionary<string, object?>
+            {
+                ["MT-Fault-ExceptionType"] = Encoding.UTF8.GetBytes("System.Text.Json.JsonException"),
+                ["OF-Original-Exchange"] = Encoding.UTF8.GetBytes("order.confirmed"),
+            },
+        }, body);
+
+        Assert.Equal(("checkout-bad-bytes", "order.confirmed"), (letter.MessageId, letter.MessageType));
+        Assert.Null(letter.OrderId);
+        Assert.Equal("""{"orderId":"X\xC3","confirmedAt":"2026-11-24T10:00:00Z","lines":[]}""", letter.BodyText);
+        Assert.Equal(body, letter.RawBody.ToArray());
+
+        // Whatever the recorded reason, bytes that are not UTF-8 JSON fail again: the forecast asks no service.
+        var unreachable = new Uri("http://127.0.0.1:9/");
+        using var services = new ServiceApi(new ConnectionSettings
+        {
+            Host = "127.0.0.1", Port = 9, VirtualHost = "/", Username = "u", Password = "p", ManagementPort = 9,
+            OrderService = unreachable, FulfillmentService = unreachable,
+        });
+        var outcome = await new ReplayForecaster(services).ForecastAsync(letter with { ExceptionType = null }, CancellationToken.None);
+        Assert.Equal(ReplayOutcome.WouldFail, outcome.Outcome);
     }
 }

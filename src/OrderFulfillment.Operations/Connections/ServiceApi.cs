@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace OrderFulfillment.Cli.Connections;
+namespace OrderFulfillment.Operations.Connections;
 
 /// <summary>The services' read-only status APIs; the API key, when given, goes as header <c>X-Api-Key</c>.</summary>
 public sealed class ServiceApi : IDisposable
@@ -41,11 +41,11 @@ public sealed class ServiceApi : IDisposable
         }
         catch (HttpRequestException exception)
         {
-            throw CliException.Unreachable($"cannot reach the {service} at {baseAddress}: {exception.Message}", exception);
+            throw OperationException.Unreachable($"cannot reach the {service} at {baseAddress}: {exception.Message}", exception);
         }
         catch (TaskCanceledException exception) when (!ct.IsCancellationRequested)
         {
-            throw CliException.Unreachable($"the {service} at {baseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s", exception);
+            throw OperationException.Unreachable($"the {service} at {baseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s", exception);
         }
 
         using (response)
@@ -54,9 +54,9 @@ public sealed class ServiceApi : IDisposable
             if (response.StatusCode == HttpStatusCode.NotFound)
                 return null;
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                throw CliException.Failed($"the {service} refused GET {uri.AbsolutePath} ({(int)response.StatusCode} {response.ReasonPhrase}): check --api-key / OFCTL_API_KEY");
+                throw OperationException.Failed($"the {service} refused GET {uri.AbsolutePath} ({(int)response.StatusCode} {response.ReasonPhrase}): check --api-key / OFCTL_API_KEY");
             if (!response.IsSuccessStatusCode)
-                throw CliException.Failed($"the {service} answered GET {uri.AbsolutePath} with {(int)response.StatusCode} {response.ReasonPhrase}: {Problem(text)}");
+                throw OperationException.Failed($"the {service} answered GET {uri.AbsolutePath} with {(int)response.StatusCode} {response.ReasonPhrase}: {Problem(text)}");
             try
             {
                 using var document = JsonDocument.Parse(text);
@@ -64,7 +64,7 @@ public sealed class ServiceApi : IDisposable
             }
             catch (JsonException exception)
             {
-                throw CliException.Failed($"the {service} answered GET {uri.AbsolutePath} with something that is not JSON: {exception.Message}");
+                throw OperationException.Failed($"the {service} answered GET {uri.AbsolutePath} with something that is not JSON: {exception.Message}");
             }
         }
     }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace OrderFulfillment.Cli.Connections;
+namespace OrderFulfillment.Operations.Connections;
 
 /// <summary>
 /// A plain AMQP 0-9-1 connection, as any non-.NET producer would have: persistent JSON messages published to the
@@ -43,7 +43,7 @@ public sealed class Broker : IAsyncDisposable
         IConnection? connection = null;
         try
         {
-            connection = await factory.CreateConnectionAsync("ofctl", ct);
+            connection = await factory.CreateConnectionAsync(settings.ClientName, ct);
             // A missing vhost or missing permissions show here, when the broker closes the new connection.
             var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct);
             return new Broker(connection, publisher, settings);
@@ -53,7 +53,7 @@ public sealed class Broker : IAsyncDisposable
         {
             if (connection is not null)
                 await connection.DisposeAsync();
-            throw CliException.Unreachable($"cannot connect to RabbitMQ at {settings.BrokerDisplay} as '{settings.Username}': {Reason(exception)}", exception);
+            throw OperationException.Unreachable($"cannot connect to RabbitMQ at {settings.BrokerDisplay} as '{settings.Username}': {Reason(exception)}", exception);
         }
     }
 
@@ -89,7 +89,7 @@ public sealed class Broker : IAsyncDisposable
         }
         catch (OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 404)
         {
-            throw CliException.Failed(
+            throw OperationException.Failed(
                 $"exchange '{exchange}' does not exist in vhost '{Settings.VirtualHost}': the services declare it when they start (are they running on this vhost?)");
         }
 
@@ -121,11 +121,11 @@ public sealed class Broker : IAsyncDisposable
         catch (PublishReturnException exception)
         {
             var target = exchange.Length == 0 ? $"queue '{routingKey}'" : $"exchange '{exchange}'";
-            throw CliException.Failed($"the broker returned the message: no queue is bound to {target} ({exception.ReplyText}); nothing was delivered");
+            throw OperationException.Failed($"the broker returned the message: no queue is bound to {target} ({exception.ReplyText}); nothing was delivered");
         }
         catch (PublishException)
         {
-            throw CliException.Failed($"the broker did not confirm the message to '{(exchange.Length == 0 ? routingKey : exchange)}' (nack)");
+            throw OperationException.Failed($"the broker did not confirm the message to '{(exchange.Length == 0 ? routingKey : exchange)}' (nack)");
         }
     }
 

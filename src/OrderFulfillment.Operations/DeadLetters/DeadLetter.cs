@@ -1,11 +1,13 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using OrderFulfillment.Cli.Connections;
+using System.Text.Unicode;
 using OrderFulfillment.Contracts;
+using OrderFulfillment.Operations.Connections;
 using RabbitMQ.Client;
 
-namespace OrderFulfillment.Cli.DeadLetters;
+namespace OrderFulfillment.Operations.DeadLetters;
 
 /// <summary>
 /// One message in an error queue, read from its headers (the reason MassTransit recorded, the exchange it first came
@@ -18,6 +20,8 @@ public sealed record DeadLetter
     public const string FaultMessageTypeHeader = "MT-Fault-MessageType";
     public const string OriginalExchangeHeader = "OF-Original-Exchange";
     public const string ReplayCountHeader = "OF-Replay-Count";
+    public const string FaultTimestampHeader = "MT-Fault-Timestamp";
+    public const string FaultStackTraceHeader = "MT-Fault-StackTrace";
 
     public required string Queue { get; init; }
     public string? MessageId { get; init; }
@@ -31,8 +35,33 @@ public sealed record DeadLetter
     public Guid? FulfillmentId { get; init; }
     public int ReplayCount { get; init; }
 
-    /// <summary>The contract body (the envelope's <c>message</c>), or default when the body is not JSON.</summary>
+    /// <summary>The contract body (the envelope's <c>message</c>), or default when the body is not UTF-8 JSON.</summary>
     public JsonElement Body { get; init; }
+
+    /// <summary>The body as it is in the queue, byte for byte.</summary>
+    public ReadOnlyMemory<byte> RawBody { get; init; }
+
+    /// <summary>Every header, as text, in the order the broker gave them.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
+    public string? ContentType { get; init; }
+
+    /// <summary>When it failed (<c>MT-Fault-Timestamp</c>), when recorded.</summary>
+    public DateTimeOffset? FailedAt { get; init; }
+
+    public string? StackTrace { get; init; }
+
+    /// <summary>
+    /// Names the message within its queue: its message id, or, without one, a hash of its body (two identical bodies
+    /// without ids are then one selection).
+    /// </summary>
+    public string Key => MessageId ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(RawBody.Span))[..16];
+
+    /// <summary>
+    /// The body as text for people: indented JSON, or, where it is not valid UTF-8, the text with every byte that is
+    /// not valid UTF-8 shown as <c>\xNN</c>.
+    /// </summary>
+    public string BodyText => RawBodyText(RawBody.Span, Body);
 
     /// <summary>The exception's name without its namespace: <c>UnknownFulfillmentException</c>.</summary>
     public string ShortExceptionType => ExceptionType is null ? "(no reason recorded)" : ExceptionType[(ExceptionType.LastIndexOfAny(['.', '+']) + 1)..];
@@ -41,8 +70,9 @@ public sealed record DeadLetter
 
     public static DeadLetter FromAmqp(string queue, IReadOnlyBasicProperties properties, ReadOnlySpan<byte> body)
     {
-        var headers = properties.Headers ?? new Dictionary<string, object?>();
-        return Create(queue, name => headers.TryGetValue(name, out var value) ? HeaderText(value) : null, properties.MessageId, body);
+        var headers = (properties.Headers ?? new Dictionary<string, object?>())
+            .Select(h => new KeyValuePair<string, string>(h.Key, HeaderText(h.Value) ?? "")).ToList();
+        return Create(queue, headers, properties.MessageId, properties.ContentType, body);
     }
 
     /// <summary>From a message as the management API's <c>/get</c> returns it.</summary>
@@ -56,20 +86,26 @@ public sealed record DeadLetter
         var bytes = message.TryGetProperty("payload_encoding", out var encoding) && encoding.GetString() == "base64"
             ? Convert.FromBase64String(payload)
             : Encoding.UTF8.GetBytes(payload);
-        string? Header(string name) =>
-            headers.ValueKind == JsonValueKind.Object && headers.TryGetProperty(name, out var value)
-                ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ToString()
-                : null;
-        var messageId = properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty("message_id", out var id) ? id.GetString() : null;
-        return Create(queue, Header, messageId, bytes);
+        var headerList = headers.ValueKind == JsonValueKind.Object
+            ? headers.EnumerateObject()
+                .Select(h => new KeyValuePair<string, string>(h.Name, h.Value.ValueKind == JsonValueKind.String ? h.Value.GetString() ?? "" : h.Value.ToString()))
+                .ToList()
+            : [];
+        return Create(queue, headerList, properties.Text("message_id"), properties.Text("content_type"), bytes);
     }
 
-    static DeadLetter Create(string queue, Func<string, string?> header, string? messageId, ReadOnlySpan<byte> body)
+    static DeadLetter Create(string queue, List<KeyValuePair<string, string>> headers, string? messageId, string? contentType, ReadOnlySpan<byte> body)
     {
+        string? header(string name) => headers.FirstOrDefault(h => h.Key == name).Value;
         var (contract, envelopeId, envelopeType) = ReadBody(body);
         return new DeadLetter
         {
             Queue = queue,
+            RawBody = body.ToArray(),
+            Headers = headers,
+            ContentType = contentType,
+            FailedAt = DateTimeOffset.TryParse(header(FaultTimestampHeader), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null,
+            StackTrace = header(FaultStackTraceHeader),
             MessageId = messageId ?? header("MessageId") ?? envelopeId,
             MessageType = header(OriginalExchangeHeader) ?? ExchangeOf(envelopeType) ?? ExchangeOf(header(FaultMessageTypeHeader)),
             ExceptionType = header(ExceptionTypeHeader),
@@ -83,6 +119,9 @@ public sealed record DeadLetter
 
     static (JsonElement Contract, string? EnvelopeId, string? EnvelopeType) ReadBody(ReadOnlySpan<byte> body)
     {
+        // A JSON string holding bytes that are not UTF-8 parses, and then throws when it is read: such a body is not JSON.
+        if (!Utf8.IsValid(body))
+            return (default, null, null);
         try
         {
             using var document = JsonDocument.Parse(body.ToArray());
@@ -112,6 +151,48 @@ public sealed record DeadLetter
         return ContractExchanges.ByType.FirstOrDefault(pair => pair.Key.Name == name).Value;
     }
 
+    static string RawBodyText(ReadOnlySpan<byte> body, JsonElement contract)
+    {
+        if (Utf8.IsValid(body))
+        {
+            if (contract.ValueKind == JsonValueKind.Undefined)
+                return Encoding.UTF8.GetString(body);
+            try
+            {
+                using var document = JsonDocument.Parse(body.ToArray());
+                return JsonSerializer.Serialize(document.RootElement, Json.Indented);
+            }
+            catch (JsonException)
+            {
+                return Encoding.UTF8.GetString(body);
+            }
+        }
+
+        var text = new StringBuilder(body.Length);
+        while (!body.IsEmpty)
+        {
+            var valid = ValidPrefixLength(body);
+            text.Append(Encoding.UTF8.GetString(body[..valid]));
+            body = body[valid..];
+            if (!body.IsEmpty)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"\\x{body[0]:X2}");
+                body = body[1..];
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>How many bytes at the start of <paramref name="bytes"/> are whole, valid UTF-8 characters.</summary>
+    static int ValidPrefixLength(ReadOnlySpan<byte> bytes)
+    {
+        var length = 0;
+        while (length < bytes.Length && System.Text.Rune.DecodeFromUtf8(bytes[length..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
+            length += consumed;
+        return length;
+    }
+
     /// <summary>AMQP header values arrive as bytes (long strings), numbers or lists.</summary>
     static string? HeaderText(object? value) => value switch
     {
@@ -123,13 +204,23 @@ public sealed record DeadLetter
     };
 }
 
-/// <summary>Error queue names: MassTransit's <c>&lt;queue&gt;_error</c>.</summary>
+/// <summary>
+/// Error queue names: MassTransit's <c>&lt;queue&gt;_error</c> (failed), and <c>&lt;queue&gt;_skipped</c> (no consumer
+/// on the queue took the message).
+/// </summary>
 public static class ErrorQueues
 {
     public const string Suffix = "_error";
+    public const string SkippedSuffix = "_skipped";
 
     public static bool IsErrorQueue(string name) => name.EndsWith(Suffix, StringComparison.Ordinal) && name.Length > Suffix.Length;
 
+    public static bool IsSkippedQueue(string name) => name.EndsWith(SkippedSuffix, StringComparison.Ordinal) && name.Length > SkippedSuffix.Length;
+
+    /// <summary>Either kind: what the console lists as failed messages.</summary>
+    public static bool IsDeadLetterQueue(string name) => IsErrorQueue(name) || IsSkippedQueue(name);
+
     /// <summary>The queue a dead-lettered message came from, and goes back to: <c>fulfillment_error</c> → <c>fulfillment</c>.</summary>
-    public static string SourceOf(string errorQueue) => errorQueue[..^Suffix.Length];
+    public static string SourceOf(string errorQueue) =>
+        IsSkippedQueue(errorQueue) ? errorQueue[..^SkippedSuffix.Length] : errorQueue[..^Suffix.Length];
 }

@@ -1,6 +1,6 @@
 using OrderFulfillment.Contracts;
 
-namespace OrderFulfillment.Cli.Messages;
+namespace OrderFulfillment.Operations.Messages;
 
 /// <summary>A warehouse step: its command-line name, its exchange, and the fulfillment status it moves to.</summary>
 public sealed record WarehouseStep(string Name, string Exchange, string TargetStatus)

@@ -1,7 +1,7 @@
-using OrderFulfillment.Cli.Connections;
+using OrderFulfillment.Operations.Connections;
 using RabbitMQ.Client;
 
-namespace OrderFulfillment.Cli.DeadLetters;
+namespace OrderFulfillment.Operations.DeadLetters;
 
 /// <summary>One message a replay selected, and what became of it.</summary>
 public sealed record ReplayResult(DeadLetter Letter, ReplayOutcome Outcome);
@@ -22,13 +22,35 @@ public sealed class DeadLetterReplayer(Broker broker)
     public async Task<IReadOnlyList<ReplayResult>> ReplayAsync(string errorQueue, Func<DeadLetter, bool> select, ReplayForecaster? forecaster,
         CancellationToken ct)
     {
+        var source = ErrorQueues.SourceOf(errorQueue);
+        if (forecaster is null && await broker.QueueMessageCountAsync(errorQueue, ct) is > 0 && await broker.QueueMessageCountAsync(source, ct) is null)
+            throw OperationException.Failed($"queue '{source}' (where {errorQueue} replays to) does not exist in vhost '{broker.Settings.VirtualHost}'");
+
+        return await ScanAsync(errorQueue, select, async (channel, message, letter) =>
+        {
+            if (forecaster is not null)
+                return (await forecaster.ForecastAsync(letter, ct), false);
+            await Broker.PublishAsync(channel, "", source, CopyForReplay(message.BasicProperties, letter.ReplayCount + 1), letter.RawBody, ct);
+            return (new ReplayOutcome(ReplayOutcome.Replayed, $"to {source} (replay {letter.ReplayCount + 1})"), true);
+        }, ct);
+    }
+
+    /// <summary>Removes the selected messages from the error queue for good (acknowledges them); the rest stay.</summary>
+    public Task<IReadOnlyList<ReplayResult>> DiscardAsync(string errorQueue, Func<DeadLetter, bool> select, CancellationToken ct) =>
+        ScanAsync(errorQueue, select,
+            (_, _, _) => Task.FromResult((new ReplayOutcome(ReplayOutcome.Discarded, $"removed from {errorQueue}"), true)), ct);
+
+    /// <summary>
+    /// Takes each message that was in the queue at the start, once; <paramref name="act"/> says what became of a selected
+    /// one and whether to acknowledge it (remove it). Everything not acknowledged goes back, unchanged, at the end.
+    /// </summary>
+    async Task<IReadOnlyList<ReplayResult>> ScanAsync(string errorQueue, Func<DeadLetter, bool> select,
+        Func<IChannel, BasicGetResult, DeadLetter, Task<(ReplayOutcome Outcome, bool Remove)>> act, CancellationToken ct)
+    {
         var waiting = await broker.QueueMessageCountAsync(errorQueue, ct)
-                      ?? throw CliException.Failed($"no queue '{errorQueue}' in vhost '{broker.Settings.VirtualHost}'");
+                      ?? throw OperationException.Failed($"no queue '{errorQueue}' in vhost '{broker.Settings.VirtualHost}'");
         if (waiting == 0)
             return [];
-        var source = ErrorQueues.SourceOf(errorQueue);
-        if (forecaster is null && await broker.QueueMessageCountAsync(source, ct) is null)
-            throw CliException.Failed($"queue '{source}' (where {errorQueue} replays to) does not exist in vhost '{broker.Settings.VirtualHost}'");
 
         var results = new List<ReplayResult>();
         var held = new List<ulong>();
@@ -41,24 +63,19 @@ public sealed class DeadLetterReplayer(Broker broker)
                 var message = await channel.BasicGetAsync(errorQueue, autoAck: false, ct);
                 if (message is null)
                     break;
-                var body = message.Body.ToArray();
-                var letter = DeadLetter.FromAmqp(errorQueue, message.BasicProperties, body);
+                var letter = DeadLetter.FromAmqp(errorQueue, message.BasicProperties, message.Body.Span);
                 if (!select(letter))
                 {
                     held.Add(message.DeliveryTag);
                     continue;
                 }
 
-                if (forecaster is not null)
-                {
+                var (outcome, remove) = await act(channel, message, letter);
+                if (remove)
+                    await channel.BasicAckAsync(message.DeliveryTag, multiple: false, ct);
+                else
                     held.Add(message.DeliveryTag);
-                    results.Add(new ReplayResult(letter, await forecaster.ForecastAsync(letter, ct)));
-                    continue;
-                }
-
-                await Broker.PublishAsync(channel, "", source, CopyForReplay(message.BasicProperties, letter.ReplayCount + 1), body, ct);
-                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, ct);
-                results.Add(new ReplayResult(letter, new ReplayOutcome(ReplayOutcome.Replayed, $"to {source} (replay {letter.ReplayCount + 1})")));
+                results.Add(new ReplayResult(letter, outcome));
             }
         }
         finally

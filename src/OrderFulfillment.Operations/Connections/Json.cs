@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace OrderFulfillment.Cli.Connections;
+namespace OrderFulfillment.Operations.Connections;
 
 /// <summary>The contract's JSON: camelCase, timestamps in UTC ISO-8601 with a Z.</summary>
 public static class Json

@@ -1,6 +1,4 @@
-using OrderFulfillment.TestSupport;
-
-namespace OrderFulfillment.IntegrationTests;
+namespace OrderFulfillment.TestSupport;
 
 /// <summary>Both services as processes on a fresh vhost and fresh databases, plus a plain AMQP client.</summary>
 public sealed class SystemUnderTest : IAsyncDisposable

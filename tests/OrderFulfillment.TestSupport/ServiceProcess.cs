@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrderFulfillment.IntegrationTests;
+namespace OrderFulfillment.TestSupport;
 
 /// <summary>
 /// A service started as its own process (<c>dotnet OrderFulfillment.XService.dll</c>) with the environment a
@@ -46,7 +46,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static Task<ServiceProcess> StartFulfillmentServiceAsync(Dictionary<string, string> environment) =>
         StartAsync("OrderFulfillment.FulfillmentService", environment);
 
-    static async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string> environment)
+    /// <summary>Starts <c>src/{project}</c> from its build output (the test project must build it first).</summary>
+    public static async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string> environment)
     {
         var service = new ServiceProcess(project, new Dictionary<string, string>(environment));
         await service.StartAsync();
@@ -122,7 +123,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     static string Dll(string project)
     {
-        // tests/OrderFulfillment.IntegrationTests/bin/<Configuration>/net10.0 → src/<project>/bin/<Configuration>/net10.0
+        // tests/<test project>/bin/<Configuration>/net10.0 → src/<project>/bin/<Configuration>/net10.0
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testBin.Name;
         var configuration = testBin.Parent!.Name;

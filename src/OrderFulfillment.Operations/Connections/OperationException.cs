@@ -1,4 +1,4 @@
-namespace OrderFulfillment.Cli.Connections;
+namespace OrderFulfillment.Operations.Connections;
 
 /// <summary>The exit codes scripts can rely on.</summary>
 public static class ExitCodes
@@ -16,13 +16,13 @@ public static class ExitCodes
 }
 
 /// <summary>Ends a command with a message for the operator and one of the <see cref="ExitCodes"/>.</summary>
-public sealed class CliException(int exitCode, string message, Exception? inner = null) : Exception(message, inner)
+public sealed class OperationException(int exitCode, string message, Exception? inner = null) : Exception(message, inner)
 {
     public int ExitCode { get; } = exitCode;
 
-    public static CliException Failed(string message) => new(ExitCodes.Failed, message);
+    public static OperationException Failed(string message) => new(ExitCodes.Failed, message);
 
-    public static CliException Usage(string message) => new(ExitCodes.Usage, message);
+    public static OperationException Usage(string message) => new(ExitCodes.Usage, message);
 
-    public static CliException Unreachable(string message, Exception? inner = null) => new(ExitCodes.Unreachable, message, inner);
+    public static OperationException Unreachable(string message, Exception? inner = null) => new(ExitCodes.Unreachable, message, inner);
 }

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using OrderFulfillment.Cli.Connections;
-using OrderFulfillment.Cli.Messages;
 using OrderFulfillment.Contracts;
+using OrderFulfillment.Operations.Connections;
+using OrderFulfillment.Operations.Messages;
 
-namespace OrderFulfillment.Cli.DeadLetters;
+namespace OrderFulfillment.Operations.DeadLetters;
 
 /// <summary>What a replay did, or (dry run) would do now: duplicate, stale, applied, would fail, or replayed.</summary>
 public sealed record ReplayOutcome(string Outcome, string Detail)
@@ -13,6 +13,7 @@ public sealed record ReplayOutcome(string Outcome, string Detail)
     public const string Applied = "applied";
     public const string WouldFail = "would fail";
     public const string Replayed = "replayed";
+    public const string Discarded = "discarded";
 
     public override string ToString() => Outcome == WouldFail ? $"{Outcome}: {Detail}" : Outcome;
 }
@@ -29,6 +30,8 @@ public sealed class ReplayForecaster(ServiceApi api)
 
     public async Task<ReplayOutcome> ForecastAsync(DeadLetter letter, CancellationToken ct)
     {
+        if (letter.Body.ValueKind == JsonValueKind.Undefined)
+            return new(ReplayOutcome.WouldFail, "the body is not UTF-8 JSON; fix the producer and publish it again");
         if (_invalidMessageReasons.Contains(letter.ShortExceptionType))
             return new(ReplayOutcome.WouldFail, $"the message itself is invalid ({letter.ShortExceptionType}); fix the producer and publish it again");
 
@@ -80,7 +83,7 @@ public sealed class ReplayForecaster(ServiceApi api)
 
     async Task<ReplayOutcome> OrderConfirmedAsync(DeadLetter letter, CancellationToken ct)
     {
-        if (letter.OrderId is not { } orderId || !Commands.CommonOptions.IsOrderId(orderId))
+        if (letter.OrderId is not { } orderId || !OrderIds.IsValid(orderId))
             return new(ReplayOutcome.WouldFail, "no valid orderId in the message");
         return await api.GetOrderAsync(orderId, ct) is { } order
             ? new(ReplayOutcome.Duplicate, $"order {orderId} exists ({order.Text("status")})")
@@ -89,7 +92,7 @@ public sealed class ReplayForecaster(ServiceApi api)
 
     async Task<ReplayOutcome> DeliveryConfirmedAsync(DeadLetter letter, CancellationToken ct)
     {
-        if (letter.OrderId is not { } orderId || !Commands.CommonOptions.IsOrderId(orderId) || letter.FulfillmentId is not { } id)
+        if (letter.OrderId is not { } orderId || !OrderIds.IsValid(orderId) || letter.FulfillmentId is not { } id)
             return new(ReplayOutcome.WouldFail, "no valid orderId and fulfillmentId in the message");
         if (await api.GetOrderAsync(orderId, ct) is not { } order)
             return new(ReplayOutcome.WouldFail, $"unknown order {orderId}");

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OrderFulfillment.Cli.Connections;
+namespace OrderFulfillment.Operations.Connections;
 
 /// <summary>Where the broker, its management API and the two services are, resolved from options, then environment, then defaults.</summary>
 public sealed record ConnectionSettings
@@ -14,6 +14,9 @@ public sealed record ConnectionSettings
     public required Uri OrderService { get; init; }
     public required Uri FulfillmentService { get; init; }
     public string? ApiKey { get; init; }
+
+    /// <summary>The connection name the broker shows (management UI, Connections).</summary>
+    public string ClientName { get; init; } = "ofctl";
 
     public Uri ManagementApi => new($"http://{Host}:{ManagementPort.ToString(CultureInfo.InvariantCulture)}/");
 

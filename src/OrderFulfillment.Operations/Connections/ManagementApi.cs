@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
-namespace OrderFulfillment.Cli.Connections;
+namespace OrderFulfillment.Operations.Connections;
 
 /// <summary>The RabbitMQ management HTTP API, for what AMQP cannot do: list queues, and peek at messages without removing them.</summary>
 public sealed class ManagementApi : IDisposable
@@ -57,25 +57,25 @@ public sealed class ManagementApi : IDisposable
             }
             catch (HttpRequestException exception)
             {
-                throw CliException.Unreachable($"cannot reach RabbitMQ's management API at {_settings.ManagementApi}: {exception.Message}", exception);
+                throw OperationException.Unreachable($"cannot reach RabbitMQ's management API at {_settings.ManagementApi}: {exception.Message}", exception);
             }
             catch (TaskCanceledException exception) when (!ct.IsCancellationRequested)
             {
-                throw CliException.Unreachable($"RabbitMQ's management API at {_settings.ManagementApi} did not answer in time", exception);
+                throw OperationException.Unreachable($"RabbitMQ's management API at {_settings.ManagementApi} did not answer in time", exception);
             }
 
             using (response)
             {
                 if (response.StatusCode == HttpStatusCode.NotFound)
-                    throw CliException.Failed($"not found: {what}");
+                    throw OperationException.Failed($"not found: {what}");
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                 {
-                    throw CliException.Unreachable(
+                    throw OperationException.Unreachable(
                         $"RabbitMQ's management API refused user '{_settings.Username}' ({(int)response.StatusCode}): it needs a management (or administrator) tag");
                 }
 
                 if (!response.IsSuccessStatusCode)
-                    throw CliException.Failed($"RabbitMQ's management API answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}");
+                    throw OperationException.Failed($"RabbitMQ's management API answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}");
                 using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
                 return document.RootElement.Clone();
             }
