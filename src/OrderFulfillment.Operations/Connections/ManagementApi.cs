@@ -33,6 +33,18 @@ public sealed class ManagementApi : IDisposable
     }
 
     /// <summary>
+    /// GET /api/queues/{vhost}: every queue with its depth (ready, unacknowledged) and consumers, as the broker's
+    /// statistics had them a few seconds ago.
+    /// </summary>
+    public async Task<IReadOnlyList<QueueDepth>> ListQueueDepthsAsync(CancellationToken ct)
+    {
+        var queues = await SendAsync(new HttpRequestMessage(HttpMethod.Get,
+            $"api/queues/{VirtualHost}?columns=name,messages,messages_ready,messages_unacknowledged,consumers"), $"vhost '{_settings.VirtualHost}'", ct);
+        return [.. queues.EnumerateArray().Select(q => new QueueDepth(q.Text("name") ?? "?", q.Number("messages") ?? 0, q.Number("messages_ready") ?? 0,
+            q.Number("messages_unacknowledged") ?? 0, q.Number("consumers") ?? 0)).OrderBy(q => q.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
     /// POST /api/queues/{vhost}/{queue}/get with <c>ack_requeue_true</c>: reads up to <paramref name="count"/> messages and
     /// puts them back, so nothing is removed.
     /// </summary>
@@ -87,3 +99,6 @@ public sealed class ManagementApi : IDisposable
 
 /// <summary>A queue and the number of messages ready in it.</summary>
 public sealed record QueueInfo(string Name, long Messages);
+
+/// <summary>A queue's depth from the management API's statistics.</summary>
+public sealed record QueueDepth(string Name, long Messages, long Ready, long Unacknowledged, int Consumers);

@@ -31,6 +31,40 @@ public sealed class ServiceApi : IDisposable
     public Task<JsonElement?> GetFulfillmentAsync(Guid fulfillmentId, CancellationToken ct) =>
         GetAsync("fulfillment service", _settings.FulfillmentService, $"fulfillments/{fulfillmentId}", ct);
 
+    /// <summary>GET {order-service}/orders?status=&amp;after=&amp;limit=&amp;updatedBefore=: one page of orders, by order id.</summary>
+    public async Task<JsonElement> ListOrdersAsync(string? status, string? after, int limit, DateTimeOffset? updatedBefore, CancellationToken ct)
+    {
+        var query = new List<string> { $"limit={limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}" };
+        if (status is not null)
+            query.Add($"status={Uri.EscapeDataString(status)}");
+        if (after is not null)
+            query.Add($"after={Uri.EscapeDataString(after)}");
+        if (updatedBefore is { } before)
+            query.Add($"updatedBefore={Uri.EscapeDataString(Json.Timestamp(before))}");
+        return await GetAsync("order service", _settings.OrderService, "orders?" + string.Join('&', query), ct)
+               ?? throw OperationException.Failed("the order service has no order list (GET /orders answered 404)");
+    }
+
+    /// <summary>GET /health/ready of one service: its answer, or why there was none.</summary>
+    public async Task<Readiness> GetReadinessAsync(Uri service, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await _http.GetAsync(new Uri(WithTrailingSlash(service), "health/ready"), ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            return new Readiness(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {body}".Trim(), System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+        catch (HttpRequestException exception)
+        {
+            return new Readiness(false, $"unreachable: {exception.Message}", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new Readiness(false, "no answer in time", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
     async Task<JsonElement?> GetAsync(string service, Uri baseAddress, string path, CancellationToken ct)
     {
         var uri = new Uri(WithTrailingSlash(baseAddress), path);
@@ -89,3 +123,6 @@ public sealed class ServiceApi : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>A service's /health/ready: ready or not, what it said, and how long it took.</summary>
+public sealed record Readiness(bool IsReady, string Detail, TimeSpan Took);
