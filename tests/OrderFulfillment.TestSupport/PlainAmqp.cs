@@ -38,7 +38,12 @@ public sealed class PlainAmqp : IAsyncDisposable
     }
 
     /// <summary>Publishes a body as it is, persistent, and waits for the broker's confirm.</summary>
-    public async Task PublishAsync(string exchange, string body, string? messageId = null, string contentType = "application/json",
+    public Task PublishAsync(string exchange, string body, string? messageId = null, string contentType = "application/json",
+        IDictionary<string, object?>? headers = null) =>
+        PublishBytesAsync(exchange, Encoding.UTF8.GetBytes(body), messageId, contentType, headers);
+
+    /// <summary>Publishes bytes as they are (which need not be valid UTF-8), persistent, and waits for the broker's confirm.</summary>
+    public async Task PublishBytesAsync(string exchange, byte[] body, string? messageId = null, string contentType = "application/json",
         IDictionary<string, object?>? headers = null)
     {
         await _publisher.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
@@ -49,7 +54,15 @@ public sealed class PlainAmqp : IAsyncDisposable
             MessageId = messageId,
             Headers = headers,
         };
-        await _publisher.BasicPublishAsync(exchange, "", true, properties, Encoding.UTF8.GetBytes(body));
+        await _publisher.BasicPublishAsync(exchange, "", true, properties, body);
+    }
+
+    /// <summary>Puts bytes straight into a queue (declared durable if missing), through the default exchange.</summary>
+    public async Task PutInQueueAsync(string queue, byte[] body, string? messageId, IDictionary<string, object?> headers)
+    {
+        await _publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = messageId, Headers = headers };
+        await _publisher.BasicPublishAsync("", queue, true, properties, body);
     }
 
     public Task PublishAsync(string exchange, object body, string? messageId = null) =>
