@@ -19,8 +19,10 @@ public sealed class StateMachineDiagramTests
         },
         [new CodeTransition("Open", "Closed", $"order status {OrderStatuses.Delivered} or {OrderStatuses.Cancelled}")]);
 
+    // FulfillmentRequested announces pending and then planning in one step: the saga rests in Planning.
     public static string FulfillmentMachine() => StateMachineMermaid.Write(new FulfillmentStateMachine(),
-        state => FulfillmentStatuses.All.FirstOrDefault(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase)));
+        state => FulfillmentStatuses.All.FirstOrDefault(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase)),
+        [new CodeTransition("Pending", "Planning", "announced, then planning at once")]);
 
     [Fact]
     public void The_order_machine_diagram_is_current() => AssertGolden("order-state-machine.mmd", OrderMachine());

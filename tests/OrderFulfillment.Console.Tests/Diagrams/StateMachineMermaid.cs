@@ -10,7 +10,7 @@ public sealed record CodeTransition(string From, string To, string When);
 /// <summary>
 /// Writes a saga state machine as a Mermaid state diagram, from the machine itself: MassTransit's graph of it
 /// (<c>GetGraph()</c>: state → event → state), plus, as a loop on the state, the events a state accepts
-/// (<c>NextEvents</c>) that appear nowhere in the graph (DuringAny handlers that record without a transition).
+/// (<c>NextEvents</c>) that appear nowhere in the graph (DuringAny handlers that record without a transition), as a note on the state.
 /// Ignored events (duplicates, stale steps) are left out. Each state is labelled with its contract status(es).
 /// </summary>
 public static class StateMachineMermaid
@@ -62,8 +62,11 @@ public static class StateMachineMermaid
             text.Append(statuses is null ? $"    state \"{state.Name}\" as {state.Name}\n" : $"    state \"{state.Name}: {statuses}\" as {state.Name}\n");
         }
 
-        foreach (var (from, to, labels) in arrows)
+        foreach (var (from, to, labels) in arrows.Where(a => a.From != a.To))
             text.Append($"    {Node(machine, from)} --> {Node(machine, to)} : {string.Join(", ", labels)}\n");
+        // Events a state takes without leaving it: a note, not a loop (Mermaid draws loops with their labels unreadable).
+        foreach (var (state, _, labels) in arrows.Where(a => a.From == a.To))
+            text.Append($"    note right of {state}\n        stays on {string.Join(",\n        ", labels)}\n    end note\n");
         foreach (var code in inCode ?? [])
             text.Append($"    {code.From} --> {code.To} : {code.When} (in code)\n");
         return text.ToString();

@@ -32,6 +32,8 @@ public sealed class FailedMessagesPageTests(ConsoleSystem console)
         await ConsoleSystem.ScreenshotAsync(page, "failed-1280");
         await page.SetViewportSizeAsync(800, 800);
         await ConsoleSystem.ScreenshotAsync(page, "failed-800");
+        Assert.True(await page.EvaluateAsync<bool>("(() => { const t = document.querySelector('#failure-groups'); return t.scrollWidth <= t.parentElement.clientWidth; })()"),
+            "the failure groups do not fit 800 px");
         await page.SetViewportSizeAsync(1280, 800);
 
         await group.Locator("a").First.ClickAsync();
