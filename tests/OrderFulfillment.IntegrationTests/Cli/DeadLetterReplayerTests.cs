@@ -89,4 +89,23 @@ public sealed class DeadLetterReplayerTests
         var outcome = await new ReplayForecaster(services).ForecastAsync(letter with { ExceptionType = null }, CancellationToken.None);
         Assert.Equal(ReplayOutcome.WouldFail, outcome.Outcome);
     }
+
+    [Fact]
+    public void A_body_with_invalid_utf8_read_through_the_management_api_is_kept_byte_for_byte()
+    {
+        // The management API returns a body that is not UTF-8 base64-encoded (encoding "auto").
+        byte[] body = [.. "{\"fulfillmentId\":\"57c320dc-6473-50df-aea5-29051d63deff\",\"note\":\""u8, 0xFF, .. "\"}"u8];
+        using var message = System.Text.Json.JsonDocument.Parse($$"""
+            { "payload": "{{Convert.ToBase64String(body)}}", "payload_encoding": "base64",
+              "properties": { "message_id": "wms-3", "content_type": "application/json",
+                              "headers": { "MT-Fault-ExceptionType": "System.Text.Json.JsonException", "OF-Replay-Count": 2 } } }
+            """);
+
+        var letter = DeadLetter.FromManagement("fulfillment_error", message.RootElement);
+
+        Assert.Equal(("wms-3", 2, "JsonException"), (letter.MessageId, letter.ReplayCount, letter.ShortExceptionType));
+        Assert.Equal(body, letter.RawBody.ToArray());
+        Assert.Null(letter.FulfillmentId);
+        Assert.EndsWith("\\xFF\"}", letter.BodyText, StringComparison.Ordinal);
+    }
 }
