@@ -108,4 +108,14 @@ public sealed class DeadLetterReplayerTests
         Assert.Null(letter.FulfillmentId);
         Assert.EndsWith("\\xFF\"}", letter.BodyText, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Skipped_queues_are_dead_letter_queues_that_replay_to_their_queue_but_ofctl_lists_only_error_queues()
+    {
+        Assert.Equal("fulfillment", ErrorQueues.SourceOf("fulfillment_skipped"));
+        Assert.Equal("order-status", ErrorQueues.SourceOf("order-status_error"));
+        Assert.True(ErrorQueues.IsDeadLetterQueue("fulfillment_skipped"));
+        Assert.False(ErrorQueues.IsErrorQueue("fulfillment_skipped"));
+        Assert.False(ErrorQueues.IsDeadLetterQueue("_error"));
+    }
 }
