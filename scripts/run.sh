@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run.sh: runs the whole system on this machine. Installs and starts RabbitMQ (with the management UI) and
-# PostgreSQL where they are missing (scripts/services-up.sh), builds both services, and runs them:
+# PostgreSQL where they are missing (scripts/services-up.sh), builds both services and the console, and runs them:
 #   order service        http://localhost:5100   (GET /orders/{orderId}, /health/ready, /metrics)
 #   fulfillment service  http://localhost:5200   (GET /fulfillments/{id}, /orders/{orderId}/fulfillments)
-# Logs: .run/logs/order-service.log and .run/logs/fulfillment-service.log, 10 MB a file (LOG_MAX_BYTES), the two
-# before each kept as .log.1 and .log.2. Ctrl+C stops both services.
+#   operator console     http://localhost:5300   (sign in with Console__ApiKey, default orderfulfillment-console-dev)
+# Logs: .run/logs/{order-service,fulfillment-service,console}.log, 10 MB a file (LOG_MAX_BYTES), the two before
+# each kept as .log.1 and .log.2. Ctrl+C stops all three.
 #   scripts/run.sh --detach   start them in the background and return (stop with scripts/run.sh --stop)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,7 +14,7 @@ state=.run
 mkdir -p "$state/logs"
 
 stop() {
-  for name in order-service fulfillment-service; do
+  for name in order-service fulfillment-service console; do
     if [ -f "$state/$name.pid" ]; then
       kill "$(cat "$state/$name.pid")" 2>/dev/null || true
       rm -f "$state/$name.pid"
@@ -23,7 +24,7 @@ stop() {
 
 if [ "${1:-}" = "--stop" ]; then
   stop
-  echo "services stopped"
+  echo "services and console stopped"
   exit 0
 fi
 
@@ -60,11 +61,16 @@ start() { # name project url
 }
 start order-service OrderFulfillment.OrderService "${ORDER_SERVICE_URLS:-http://localhost:5100}"
 start fulfillment-service OrderFulfillment.FulfillmentService "${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}"
+# The console reads the services where this script started them (the first of each URL list).
+Console__OrderService=${Console__OrderService:-${ORDER_SERVICE_URLS:-http://localhost:5100}} \
+Console__FulfillmentService=${Console__FulfillmentService:-${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}} \
+  start console OrderFulfillment.Console "${CONSOLE_URLS:-http://localhost:5300}"
 
-for url in "${ORDER_SERVICE_URLS:-http://localhost:5100}" "${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}"; do
+for url in "${ORDER_SERVICE_URLS:-http://localhost:5100}" "${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}" "${CONSOLE_URLS:-http://localhost:5300}"; do
+  url=${url%%;*}
   for _ in $(seq 1 120); do
     curl -fs "$url/health/ready" >/dev/null 2>&1 && break
-    for name in order-service fulfillment-service; do
+    for name in order-service fulfillment-service console; do
       kill -0 "$(cat "$state/$name.pid")" 2>/dev/null || { echo "run.sh: $name exited at start:" >&2; tail -20 "$state/logs/$name.log" >&2; stop; exit 1; }
     done
     sleep 0.5
@@ -76,6 +82,7 @@ cat <<INFO
 OrderFulfillment is running.
   order service        ${ORDER_SERVICE_URLS:-http://localhost:5100}   (GET /orders/{orderId})
   fulfillment service  ${FULFILLMENT_SERVICE_URLS:-http://localhost:5200}   (GET /fulfillments/{fulfillmentId})
+  operator console     ${CONSOLE_URLS:-http://localhost:5300}   (operator key: Console__ApiKey, default orderfulfillment-console-dev)
   RabbitMQ management  http://localhost:15672   (user orderfulfillment, password orderfulfillment)
   logs                 $state/logs/
 INFO
@@ -83,8 +90,8 @@ INFO
 if [ "${1:-}" = "--detach" ]; then
   exit 0
 fi
-trap 'stop; echo; echo "services stopped"' INT TERM
-echo "Ctrl+C stops both services."
-tail -n 0 -F "$state"/logs/order-service.log "$state"/logs/fulfillment-service.log &
-wait "$(cat "$state/order-service.pid")" "$(cat "$state/fulfillment-service.pid")" || true
+trap 'stop; echo; echo "services and console stopped"' INT TERM
+echo "Ctrl+C stops both services and the console."
+tail -n 0 -F "$state"/logs/order-service.log "$state"/logs/fulfillment-service.log "$state"/logs/console.log &
+wait "$(cat "$state/order-service.pid")" "$(cat "$state/fulfillment-service.pid")" "$(cat "$state/console.pid")" || true
 stop

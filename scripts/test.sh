@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh), builds the
-# solution, then runs the fast harness tests and the integration tests against the real broker and database.
+# test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh), installs chromium
+# if it is missing, builds the solution, then runs the fast harness tests, the integration tests against the real
+# broker and database, and the console's page tests in headless Chromium.
 #   scripts/test.sh                 everything
 #   scripts/test.sh --fast          only the harness tests (no servers needed)
 #   scripts/test.sh --filter EXPR   passed to dotnet test (e.g. --filter "Category=Integration")
@@ -26,6 +27,13 @@ configuration=${CONFIGURATION:-Release}
 
 if [ "$fast" = false ]; then
   bash scripts/services-up.sh
+  # The console's page tests drive Debian's Chromium (Playwright's own browser download is not used).
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "test.sh: installing chromium for the console's page tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Lock::Timeout=300 --no-install-recommends chromium >/dev/null ||
+      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } ||
+      { echo "test.sh: could not install chromium" >&2; exit 1; }
+  fi
 fi
 
 dotnet build OrderFulfillment.sln -c "$configuration" -nologo -clp:ErrorsOnly
@@ -35,7 +43,8 @@ if [ "$fast" = true ]; then
             tests/OrderFulfillment.ScheduleExplorer.Tests)
 else
   projects=(tests/OrderFulfillment.OrderService.Tests tests/OrderFulfillment.FulfillmentService.Tests
-            tests/OrderFulfillment.ScheduleExplorer.Tests tests/OrderFulfillment.Persistence.Tests tests/OrderFulfillment.IntegrationTests)
+            tests/OrderFulfillment.ScheduleExplorer.Tests tests/OrderFulfillment.Persistence.Tests tests/OrderFulfillment.IntegrationTests
+            tests/OrderFulfillment.Console.Tests)
 fi
 
 log=$(mktemp)

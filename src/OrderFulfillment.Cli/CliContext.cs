@@ -39,7 +39,7 @@ public sealed class CliContext
             {
                 return await action(parse, Connection.Resolve(parse), ct);
             }
-            catch (CliException exception)
+            catch (OperationException exception)
             {
                 await Error.WriteLineAsync($"ofctl: {exception.Message}");
                 if (exception.ExitCode == ExitCodes.Usage)

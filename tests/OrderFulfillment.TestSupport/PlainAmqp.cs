@@ -40,10 +40,10 @@ public sealed class PlainAmqp : IAsyncDisposable
     /// <summary>Publishes a body as it is, persistent, and waits for the broker's confirm.</summary>
     public Task PublishAsync(string exchange, string body, string? messageId = null, string contentType = "application/json",
         IDictionary<string, object?>? headers = null) =>
-        PublishAsync(exchange, Encoding.UTF8.GetBytes(body), messageId, contentType, headers);
+        PublishBytesAsync(exchange, Encoding.UTF8.GetBytes(body), messageId, contentType, headers);
 
     /// <summary>Publishes bytes as they are (which need not be valid UTF-8), persistent, and waits for the broker's confirm.</summary>
-    public async Task PublishAsync(string exchange, byte[] body, string? messageId = null, string contentType = "application/json",
+    public async Task PublishBytesAsync(string exchange, byte[] body, string? messageId = null, string contentType = "application/json",
         IDictionary<string, object?>? headers = null)
     {
         await _publisher.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
@@ -55,6 +55,14 @@ public sealed class PlainAmqp : IAsyncDisposable
             Headers = headers,
         };
         await _publisher.BasicPublishAsync(exchange, "", true, properties, body);
+    }
+
+    /// <summary>Puts bytes straight into a queue (declared durable if missing), through the default exchange.</summary>
+    public async Task PutInQueueAsync(string queue, byte[] body, string? messageId, IDictionary<string, object?> headers)
+    {
+        await _publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = messageId, Headers = headers };
+        await _publisher.BasicPublishAsync("", queue, true, properties, body);
     }
 
     public Task PublishAsync(string exchange, object body, string? messageId = null) =>

@@ -1,15 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Text.RegularExpressions;
 
 namespace OrderFulfillment.Cli.Commands;
 
 /// <summary>Options and checks that several command groups share.</summary>
-public static partial class CommonOptions
+public static class CommonOptions
 {
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex OrderIdPattern();
-
     public static Option<string> OrderId(bool required, string description = "The order id: 1 to 64 characters of A-Z a-z 0-9 . _ -")
     {
         var option = new Option<string>("--order-id") { Description = description, Required = required, HelpName = "id" };
@@ -22,7 +18,7 @@ public static partial class CommonOptions
         var argument = new Argument<string>("ORDER_ID") { Description = "The order id" };
         argument.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string>() is { } id && !OrderIdPattern().IsMatch(id))
+            if (result.GetValueOrDefault<string>() is { } id && !OrderIds.IsValid(id))
                 result.AddError($"'{id}' is not an order id: 1 to 64 characters of A-Z a-z 0-9 . _ -");
         });
         return argument;
@@ -37,11 +33,11 @@ public static partial class CommonOptions
         HelpName = "id",
     };
 
-    public static bool IsOrderId(string value) => OrderIdPattern().IsMatch(value);
+    public static bool IsOrderId(string value) => OrderIds.IsValid(value);
 
     static void ValidateOrderId(OptionResult result)
     {
-        if (result.GetValueOrDefault<string>() is { } id && !OrderIdPattern().IsMatch(id))
+        if (result.GetValueOrDefault<string>() is { } id && !OrderIds.IsValid(id))
             result.AddError($"'{id}' is not an order id: 1 to 64 characters of A-Z a-z 0-9 . _ -");
     }
 

@@ -54,7 +54,7 @@ public static class ErrorsCommands
                 if (await broker.QueueMessageCountAsync(name, ct) is { } count)
                     queues.Add(new QueueInfo(name, count));
                 else if (parse.GetValue(queue) is not null)
-                    throw CliException.Failed($"no queue '{name}' in vhost '{settings.VirtualHost}'");
+                    throw OperationException.Failed($"no queue '{name}' in vhost '{settings.VirtualHost}'");
             }
 
             DeadLetterView.RenderQueues(context.Console, settings.VirtualHost, queues);

@@ -97,7 +97,7 @@ public static class OrderCommands
             var id = parse.GetRequiredValue(orderId);
             using var api = new ServiceApi(settings);
             var order = await api.GetOrderAsync(id, ct)
-                        ?? throw CliException.Failed($"order '{id}' not found: the order service at {settings.OrderService} has no confirmed order with this id");
+                        ?? throw OperationException.Failed($"order '{id}' not found: the order service at {settings.OrderService} has no confirmed order with this id");
             var fulfillments = await api.GetOrderFulfillmentsAsync(id, ct);
             if (parse.GetValue(json))
             {

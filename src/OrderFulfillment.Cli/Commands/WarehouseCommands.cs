@@ -1,6 +1,5 @@
 using System.CommandLine;
 using OrderFulfillment.Cli.Connections;
-using OrderFulfillment.Cli.Messages;
 
 namespace OrderFulfillment.Cli.Commands;
 

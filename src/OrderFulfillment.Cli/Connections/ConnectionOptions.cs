@@ -90,7 +90,7 @@ public sealed class ConnectionOptions
             return null;
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
             ? port
-            : throw CliException.Usage($"environment variable {name}='{text}' is not a port number");
+            : throw OperationException.Usage($"environment variable {name}='{text}' is not a port number");
     }
 
     Uri? EnvUri(string name)
@@ -100,6 +100,6 @@ public sealed class ConnectionOptions
             return null;
         return Uri.TryCreate(text, UriKind.Absolute, out var uri)
             ? uri
-            : throw CliException.Usage($"environment variable {name}='{text}' is not an absolute URL");
+            : throw OperationException.Usage($"environment variable {name}='{text}' is not an absolute URL");
     }
 }

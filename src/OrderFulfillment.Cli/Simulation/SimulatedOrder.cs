@@ -1,6 +1,5 @@
 using System.Globalization;
 using OrderFulfillment.Cli.Connections;
-using OrderFulfillment.Cli.Messages;
 using OrderFulfillment.Contracts;
 
 namespace OrderFulfillment.Cli.Simulation;

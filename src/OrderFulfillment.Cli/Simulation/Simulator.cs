@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OrderFulfillment.Cli.Connections;
-using OrderFulfillment.Cli.Messages;
 using OrderFulfillment.Contracts;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -162,7 +161,7 @@ public sealed class Simulator(Broker broker, SimulationOptions options) : IDispo
         {
             await action();
         }
-        catch (CliException exception)
+        catch (OperationException exception)
         {
             _notes.Add(exception.Message);
         }

@@ -21,7 +21,7 @@ public static class OrderStatusEndpoints
                 : Results.Ok(OrderView.From(order));
         }).WithName("GetOrder");
 
-        api.MapGet("/", async (string? status, string? after, int? limit, OrderDbContext db, CancellationToken ct) =>
+        api.MapGet("/", async (string? status, string? after, int? limit, DateTimeOffset? updatedBefore, OrderDbContext db, CancellationToken ct) =>
         {
             if (status is not null && !OrderStatuses.All.Contains(status))
                 return Results.Problem(statusCode: 400, title: "Invalid status",
@@ -35,6 +35,9 @@ public static class OrderStatusEndpoints
                 query = query.Where(o => o.Status == status);
             if (after is not null)
                 query = query.Where(o => o.OrderId.CompareTo(after) > 0);
+            // "No change since": the operator console's stuck orders.
+            if (updatedBefore is { } before)
+                query = query.Where(o => o.UpdatedAt < before.ToUniversalTime());
             var page = await query.OrderBy(o => o.OrderId).Take(take + 1)
                 .Select(o => new OrderSummary(o.OrderId, o.Status, o.ConfirmedAt, o.UpdatedAt))
                 .ToListAsync(ct);

@@ -24,7 +24,7 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
         await using var events = await system.Amqp.ObserveAsync("order.status_changed");
 
         byte[] badBytes = [.. """{"orderId":"X"""u8, 0xC3, .. "\",\"confirmedAt\":\"2026-11-24T10:00:00Z\",\"lines\":[{\"sku\":\"S\",\"quantity\":1}]}"u8];
-        await system.Amqp.PublishAsync("order.confirmed", badBytes, messageId: "bad-bytes");
+        await system.Amqp.PublishBytesAsync("order.confirmed", badBytes, messageId: "bad-bytes");
         await system.Amqp.PublishAsync("order.confirmed", """{ "orderId": "ORD-BB-OK", "confirmedAt": "2026-11-24T10:00:00Z", "lines": [ { "sku": "S", "quantity": 1 } ] }""",
             messageId: "good-after-bad-bytes");
 

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+using OrderFulfillment.Console.FailedMessages;
+using OrderFulfillment.Operations.Connections;
+
+namespace OrderFulfillment.Console.Hosting;
+
+/// <summary>How the console is put together, one concern per method (Program.cs reads them top to bottom).</summary>
+public static class ConsoleHostingExtensions
+{
+    public static WebApplicationBuilder AddConsoleDefaults(this WebApplicationBuilder builder, string defaultUrl)
+    {
+        // ASPNETCORE_URLS or --urls win; the default is the address the README gives.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(defaultUrl);
+        // wwwroot from the project when run from its build output (scripts/run.sh), from the publish folder otherwise.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>The broker, its management API and the services' status APIs, through the library ofctl uses too.</summary>
+    public static WebApplicationBuilder AddOperations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(provider =>
+        {
+            var console = provider.GetRequiredService<IOptions<ConsoleOptions>>().Value;
+            var broker = provider.GetRequiredService<IOptions<BrokerOptions>>().Value;
+            return new ConnectionSettings
+            {
+                Host = broker.Host,
+                Port = broker.Port,
+                VirtualHost = broker.VirtualHost,
+                Username = broker.Username,
+                Password = broker.Password,
+                ManagementPort = broker.ManagementPort,
+                OrderService = console.OrderService,
+                FulfillmentService = console.FulfillmentService,
+                ApiKey = console.ServiceApiKey,
+                ClientName = "orderfulfillment-console",
+            };
+        });
+        builder.Services.AddSingleton(provider => new ServiceApi(provider.GetRequiredService<ConnectionSettings>()));
+        builder.Services.AddSingleton(provider => new ManagementApi(provider.GetRequiredService<ConnectionSettings>()));
+        builder.Services.AddSingleton<FailedMessageDesk>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+}
