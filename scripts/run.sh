@@ -31,6 +31,8 @@ fi
 bash scripts/services-up.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build OrderFulfillment.sln -c Release -nologo -clp:ErrorsOnly
+# ofctl from any folder (the link points at scripts/ofctl, which runs this checkout's build).
+ln -sf "$PWD/scripts/ofctl" /usr/local/bin/ofctl 2>/dev/null || true
 stop
 
 # Appends standard input to file $1, at most $2 bytes a file: a full file becomes $1.1 (the one before that $1.2,
@@ -85,6 +87,7 @@ OrderFulfillment is running.
   operator console     ${CONSOLE_URLS:-http://localhost:5300}   (operator key: Console__ApiKey, default orderfulfillment-console-dev)
   RabbitMQ management  http://localhost:15672   (user orderfulfillment, password orderfulfillment)
   logs                 $state/logs/
+  command line         ofctl --help   (scripts/ofctl)
 INFO
 
 if [ "${1:-}" = "--detach" ]; then

@@ -51,10 +51,11 @@ public static class ErrorsCommands
             var queues = new List<QueueInfo>();
             foreach (var name in names)
             {
+                // An error queue is created with its first dead letter: one that does not exist yet holds none.
                 if (await broker.QueueMessageCountAsync(name, ct) is { } count)
                     queues.Add(new QueueInfo(name, count));
                 else if (parse.GetValue(queue) is not null)
-                    throw OperationException.Failed($"no queue '{name}' in vhost '{settings.VirtualHost}'");
+                    queues.Add(new QueueInfo(name, 0));
             }
 
             DeadLetterView.RenderQueues(context.Console, settings.VirtualHost, queues);

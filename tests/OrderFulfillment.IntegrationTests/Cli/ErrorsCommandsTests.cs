@@ -29,6 +29,10 @@ public sealed class ErrorsCommandsTests(ITestOutputHelper output)
             Assert.Contains(expected, list.Output);
         }
 
+        // An error queue that no dead letter has created yet holds none: 0, not an error.
+        var notYet = await ofctl.SucceedAsync("errors", "list", "--queue", "fulfillment-order-events_error");
+        Assert.Contains("0 dead-lettered message(s) in 1 error queue(s)", notYet.Output);
+
         var verbose = await ofctl.SucceedAsync("errors", "list", "--queue", "fulfillment_error", "--verbose");
         Assert.Contains("wms-unknown-1", verbose.Output);
         Assert.Contains("warehouse.picked", verbose.Output);
