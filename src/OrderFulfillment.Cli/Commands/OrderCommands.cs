@@ -61,14 +61,23 @@ public static class OrderCommands
         var orderId = CommonOptions.OrderId(required: true);
         var reason = new Option<string>("--reason") { Description = "Why the order is cancelled (optional)", HelpName = "text" };
         var messageId = CommonOptions.MessageId();
+        var wait = new Option<int>("--wait")
+        {
+            Description = "Seconds to wait for the outcome in the order service (0: only publish)", DefaultValueFactory = _ => 30, HelpName = "seconds",
+        };
+        wait.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--wait must be 0 or more"); });
         var command = new Command("cancel", """
-            Publish order.cancellation_requested. Before any shipment every fulfillment ends cancelled; after one the
-            request is refused (see the order's timeline with 'ofctl order show').
-            """) { orderId, reason, messageId };
+            Publish order.cancellation_requested, then wait for the outcome: before any shipment every fulfillment ends
+            cancelled (exit 0); after one the request is refused (exit 1, with the reason). The order's timeline
+            ('ofctl order show') records either.
+            """) { orderId, reason, messageId, wait };
         context.SetAction(command, async (parse, settings, ct) =>
         {
             var id = parse.GetRequiredValue(orderId);
+            using var api = new ServiceApi(settings);
+            var seconds = parse.GetValue(wait);
             await using var broker = await Broker.ConnectAsync(settings, ct);
+            var refusalsBefore = seconds > 0 && await api.GetOrderAsync(id, ct) is { } before ? Refusals(before).Count : 0;
             var sent = await broker.PublishJsonAsync(OrderCancellationRequested.Exchange, new
             {
                 orderId = id,
@@ -76,10 +85,39 @@ public static class OrderCommands
                 requestedAt = Json.Timestamp(DateTimeOffset.UtcNow),
             }, parse.GetValue(messageId), ct);
             await context.Output.WriteLineAsync($"published {OrderCancellationRequested.Exchange} for {id} (message id {sent})");
-            return ExitCodes.Ok;
+            if (seconds == 0)
+                return ExitCodes.Ok;
+
+            var deadline = DateTime.UtcNow.AddSeconds(seconds);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (await api.GetOrderAsync(id, ct) is { } order)
+                {
+                    if (order.GetProperty("status").GetString() == "cancelled")
+                    {
+                        await context.Output.WriteLineAsync($"order {id} is cancelled");
+                        return ExitCodes.Ok;
+                    }
+
+                    if (Refusals(order) is { Count: var count } refusals && count > refusalsBefore)
+                        throw OperationException.Failed($"cancellation of order {id} refused: {refusals[^1]}");
+                }
+
+                await Task.Delay(250, ct);
+            }
+
+            throw OperationException.Failed($"no outcome for the cancellation of order {id} within {seconds} s: see 'ofctl order show {id}'");
         });
         return command;
     }
+
+    /// <summary>The reasons of the refused cancellations in an order's timeline, oldest first.</summary>
+    static List<string> Refusals(JsonElement order) =>
+        order.TryGetProperty("timeline", out var timeline) && timeline.ValueKind == JsonValueKind.Array
+            ? [.. timeline.EnumerateArray()
+                .Where(e => e.TryGetProperty("outcome", out var outcome) && outcome.GetString() == "refused")
+                .Select(e => e.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "")]
+            : [];
 
     static Command Show(CliContext context)
     {

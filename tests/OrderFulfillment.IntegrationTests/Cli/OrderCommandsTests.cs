@@ -81,11 +81,29 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
         var cancel = await _ofctl.SucceedAsync("order", "cancel", "--order-id", "ORD-CLI-3", "--reason", "customer changed mind");
 
         Assert.Contains("published order.cancellation_requested for ORD-CLI-3", cancel.Output);
+        Assert.Contains("order ORD-CLI-3 is cancelled", cancel.Output);
         await events.WaitForAsync(e => e.Any(x => x.Exchange == "order.status_changed" && x.Text("orderId") == "ORD-CLI-3" && x.Text("status") == "cancelled"),
             _wait, "the order cancelled");
         var show = await _ofctl.SucceedAsync("order", "show", "ORD-CLI-3");
         Assert.Contains("status cancelled", show.Output);
         Assert.Contains("cancelled (customer changed mind)", show.Output);
+    }
+
+    [Fact]
+    public async Task Cancel_after_a_shipment_is_refused_and_exits_1_with_the_reason()
+    {
+        await using var events = await _system.Amqp.ObserveAsync("fulfillment.status_changed");
+        await _ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-4");
+        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-4" && x.Text("status") == "planning") == 3, _wait,
+            "three planning");
+        var shipped = planned.First(x => x.Text("orderId") == "ORD-CLI-4").Text("fulfillmentId")!;
+        await _ofctl.SucceedAsync("warehouse", "shipped", "--fulfillment-id", shipped, "--carrier", "UPS", "--tracking-number", "1Z4");
+        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == shipped && x.Text("status") == "shipped"), _wait, "one shipped");
+
+        var cancel = await _ofctl.RunAsync("order", "cancel", "--order-id", "ORD-CLI-4");
+
+        Assert.Equal(1, cancel.ExitCode);
+        Assert.Contains("cancellation of order ORD-CLI-4 refused: 1 of the order's 3 fulfillments have shipped", cancel.Error);
     }
 
     [Fact]
