@@ -33,7 +33,11 @@ public sealed class ClusterBroker : IAsyncDisposable
     /// <summary>What the services get as <c>RabbitMq__Hosts</c>: every node, tried in this order.</summary>
     public static string Hosts => string.Join(",", Nodes.Select(n => $"127.0.0.1:{AmqpPort(n).ToString(CultureInfo.InvariantCulture)}"));
 
-    public static IReadOnlyList<AmqpTcpEndpoint> Endpoints => Nodes.Select(n => new AmqpTcpEndpoint("127.0.0.1", AmqpPort(n))).ToList();
+    /// <summary>
+    /// The test's own client (the producers and the observer) tries the nodes last to first, so it sits on another node
+    /// than the services, which try them first to last: what it observes is not disturbed by the node the test takes down.
+    /// </summary>
+    public static IReadOnlyList<AmqpTcpEndpoint> ClientEndpoints => Nodes.Reverse().Select(n => new AmqpTcpEndpoint("127.0.0.1", AmqpPort(n))).ToList();
 
     /// <summary>Runs scripts/cluster-up.sh (idempotent; fails the test when the cluster cannot be started) and makes a vhost.</summary>
     public static async Task<ClusterBroker> StartAsync(string purpose)

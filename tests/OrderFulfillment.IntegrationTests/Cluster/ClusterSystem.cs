@@ -39,7 +39,7 @@ public sealed class ClusterSystem : IAsyncDisposable
         };
         services.Add(await ServiceProcess.StartOrderServiceAsync(environment));
         services.Add(await ServiceProcess.StartFulfillmentServiceAsync(environment));
-        var amqp = await PlainAmqp.ConnectAsync(broker.VirtualHost, ClusterBroker.Endpoints);
+        var amqp = await PlainAmqp.ConnectAsync(broker.VirtualHost, ClusterBroker.ClientEndpoints);
         return new ClusterSystem(broker, services, databases, amqp);
     }
 
