@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh), builds the
-# solution, then runs the fast harness tests and the integration tests against the real broker and database.
+# test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh) and the local
+# 3-node RabbitMQ cluster (scripts/cluster-up.sh), builds the solution, then runs the fast harness tests and
+# the integration tests against the real broker, cluster and database.
 #   scripts/test.sh                 everything
 #   scripts/test.sh --fast          only the harness tests (no servers needed)
 #   scripts/test.sh --filter EXPR   passed to dotnet test (e.g. --filter "Category=Integration")
@@ -26,6 +27,8 @@ configuration=${CONFIGURATION:-Release}
 
 if [ "$fast" = false ]; then
   bash scripts/services-up.sh
+  # The 3-node cluster of the cluster test (Category=Cluster), beside the dev broker.
+  bash scripts/cluster-up.sh
 fi
 
 dotnet build OrderFulfillment.sln -c "$configuration" -nologo -clp:ErrorsOnly
