@@ -47,9 +47,12 @@ status=0
 for project in "${projects[@]}"; do
   [ -d "$project" ] || continue
   echo "== $project"
+  # PIPESTATUS is read before anything else runs: after "|| true" it would be true's.
+  set +e
   dotnet test "$project" -c "$configuration" --no-build -nologo "${filter[@]}" --logger "console;verbosity=normal" 2>&1 \
-    | tee -a "$log" | grep -E "^\s+(Passed|Failed|Skipped) |Error Message|^\s{3}[A-Z].*|Passed!|Failed!|Total tests" || true
+    | tee -a "$log" | grep -E "^\s+(Passed|Failed|Skipped) |Error Message|^\s{3}[A-Z].*|Passed!|Failed!|Total tests|^\s*cluster: "
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  set -e
 done
 
 sum() { grep -hoE "$1: +[0-9]+" "$log" | grep -oE "[0-9]+" | awk '{ s += $1 } END { print s + 0 }'; }
