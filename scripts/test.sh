@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh), installs chromium
-# if it is missing, builds the solution, then runs the fast harness tests, the integration tests against the real
-# broker and database, and the console's page tests in headless Chromium.
+# test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh) and the local
+# 3-node RabbitMQ cluster (scripts/cluster-up.sh), installs chromium if it is missing, builds the solution, then
+# runs the fast harness tests, the integration tests against the real broker, cluster and database, and the
+# console's page tests in headless Chromium.
 #   scripts/test.sh                 everything
 #   scripts/test.sh --fast          only the harness tests (no servers needed)
 #   scripts/test.sh --filter EXPR   passed to dotnet test (e.g. --filter "Category=Integration")
@@ -34,6 +35,8 @@ if [ "$fast" = false ]; then
       { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } ||
       { echo "test.sh: could not install chromium" >&2; exit 1; }
   fi
+  # The 3-node cluster of the cluster test (Category=Cluster), beside the dev broker.
+  bash scripts/cluster-up.sh
 fi
 
 dotnet build OrderFulfillment.sln -c "$configuration" -nologo -clp:ErrorsOnly
@@ -53,9 +56,12 @@ status=0
 for project in "${projects[@]}"; do
   [ -d "$project" ] || continue
   echo "== $project"
+  # PIPESTATUS is read before anything else runs: after "|| true" it would be true's.
+  set +e
   dotnet test "$project" -c "$configuration" --no-build -nologo "${filter[@]}" --logger "console;verbosity=normal" 2>&1 \
-    | tee -a "$log" | grep -E "^\s+(Passed|Failed|Skipped) |Error Message|^\s{3}[A-Z].*|Passed!|Failed!|Total tests" || true
+    | tee -a "$log" | grep -E "^\s+(Passed|Failed|Skipped) |Error Message|^\s{3}[A-Z].*|Passed!|Failed!|Total tests|^\s*cluster: "
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  set -e
 done
 
 sum() { grep -hoE "$1: +[0-9]+" "$log" | grep -oE "[0-9]+" | awk '{ s += $1 } END { print s + 0 }'; }

@@ -21,18 +21,21 @@ public sealed class PlainAmqp : IAsyncDisposable
         _publisher = publisher;
     }
 
-    public static async Task<PlainAmqp> ConnectAsync(string virtualHost)
+    public static Task<PlainAmqp> ConnectAsync(string virtualHost) =>
+        ConnectAsync(virtualHost, [new AmqpTcpEndpoint(TestInfrastructure.RabbitHost, TestInfrastructure.RabbitPort)]);
+
+    /// <summary>Connects to the first node that answers, and after a connection loss recovers to any of them.</summary>
+    public static async Task<PlainAmqp> ConnectAsync(string virtualHost, IReadOnlyList<AmqpTcpEndpoint> nodes)
     {
         var factory = new ConnectionFactory
         {
-            HostName = TestInfrastructure.RabbitHost,
-            Port = TestInfrastructure.RabbitPort,
             VirtualHost = virtualHost,
             UserName = TestInfrastructure.RabbitUser,
             Password = TestInfrastructure.RabbitPassword,
             AutomaticRecoveryEnabled = true,
+            NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
         };
-        var connection = await factory.CreateConnectionAsync("plain-amqp-test-client");
+        var connection = await factory.CreateConnectionAsync(nodes, ClientName);
         var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         return new PlainAmqp(connection, publisher);
     }
@@ -68,11 +71,18 @@ public sealed class PlainAmqp : IAsyncDisposable
     public Task PublishAsync(string exchange, object body, string? messageId = null) =>
         PublishAsync(exchange, JsonSerializer.Serialize(body, JsonSerializerOptions.Web), messageId);
 
+    /// <summary>The connection name, as the broker's management API shows it.</summary>
+    public const string ClientName = "plain-amqp-test-client";
+
     /// <summary>Binds a fresh queue to the exchanges and collects everything that arrives on it.</summary>
-    public async Task<EventLog> ObserveAsync(params string[] exchanges)
+    public Task<EventLog> ObserveAsync(params string[] exchanges) => ObserveAsync(null, exchanges);
+
+    /// <summary>As <see cref="ObserveAsync(string[])"/>, with queue arguments (<c>x-queue-type: quorum</c> to survive a node).</summary>
+    public async Task<EventLog> ObserveAsync(IDictionary<string, object?>? queueArguments, params string[] exchanges)
     {
         var channel = await _connection.CreateChannelAsync();
-        var queue = (await channel.QueueDeclareAsync($"observer-{Guid.NewGuid():N}", durable: true, exclusive: false, autoDelete: false)).QueueName;
+        var queue = (await channel.QueueDeclareAsync($"observer-{Guid.NewGuid():N}", durable: true, exclusive: false, autoDelete: false,
+            arguments: queueArguments)).QueueName;
         foreach (var exchange in exchanges)
         {
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);

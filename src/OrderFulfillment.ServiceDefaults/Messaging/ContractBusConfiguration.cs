@@ -24,8 +24,11 @@ public static class ContractBusConfiguration
         bus.UsingRabbitMq((context, cfg) =>
         {
             var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
-            cfg.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+            var nodes = RabbitMqNodes.Of(options);
+            cfg.Host(nodes[0].Host, (ushort)nodes[0].Port, options.VirtualHost, host =>
             {
+                if (nodes.Count > 1)
+                    host.UseCluster(cluster => { foreach (var node in nodes) cluster.Node(node.ToString()); });
                 host.Username(options.Username);
                 host.Password(options.Password);
                 host.PublisherConfirmation = true;
@@ -34,6 +37,7 @@ public static class ContractBusConfiguration
             cfg.PrefetchCount = options.PrefetchCount;
             cfg.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
             cfg.ConfigureContractMessages();
+            cfg.UseContractQueueType(options);
             configureEndpoints(context, cfg);
         });
     }

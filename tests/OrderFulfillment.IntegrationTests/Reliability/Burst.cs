@@ -8,8 +8,13 @@ namespace OrderFulfillment.IntegrationTests.Reliability;
 /// a WMS and a carrier would: each warehouse step is sent once the previous status has been announced, and a
 /// delivery once the fulfillment has shipped. Then the checks of the contract over what a plain consumer observed.
 /// </summary>
-public sealed class Burst(SystemUnderTest system, EventLog events, int orders, string prefix)
+public sealed class Burst(PlainAmqp amqp, EventLog events, int orders, string prefix)
 {
+    public Burst(SystemUnderTest system, EventLog events, int orders, string prefix)
+        : this(system.Amqp, events, orders, prefix)
+    {
+    }
+
     static readonly (string Status, string Step)[] NextStep =
     [
         ("planning", "warehouse.picking_started"), ("picking", "warehouse.picked"), ("picked", "warehouse.packing_started"),
@@ -82,7 +87,7 @@ public sealed class Burst(SystemUnderTest system, EventLog events, int orders, s
         {
             try
             {
-                await system.Amqp.PublishAsync(exchange, body, messageId ?? key);
+                await amqp.PublishAsync(exchange, body, messageId ?? key);
                 _sent[key] = true;
                 return;
             }

@@ -1,0 +1,65 @@
+using Npgsql;
+using OrderFulfillment.TestSupport;
+
+namespace OrderFulfillment.IntegrationTests.Cluster;
+
+/// <summary>Two instances of each service on the cluster (quorum queues, every node in RabbitMq__Hosts), fresh databases.</summary>
+public sealed class ClusterSystem : IAsyncDisposable
+{
+    readonly List<ServiceProcess> _services;
+    readonly string[] _databases;
+
+    ClusterSystem(ClusterBroker broker, List<ServiceProcess> services, string[] databases, PlainAmqp amqp)
+    {
+        Broker = broker;
+        _services = services;
+        _databases = databases;
+        Amqp = amqp;
+    }
+
+    public ClusterBroker Broker { get; }
+    public PlainAmqp Amqp { get; }
+    public IReadOnlyList<ServiceProcess> Services => _services;
+
+    public static async Task<ClusterSystem> StartAsync(string purpose)
+    {
+        var broker = await ClusterBroker.StartAsync(purpose);
+        var suffix = broker.VirtualHost[8..].Replace('-', '_');
+        string[] databases = [$"c_{suffix}_orders", $"c_{suffix}_fulfillments"];
+        var environment = broker.ServiceEnvironment();
+        environment["ConnectionStrings__OrderDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[0]}";
+        environment["ConnectionStrings__FulfillmentDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[1]}";
+        environment["WarehouseRouting__DefaultWarehouse"] = "WH-CENTRAL";
+
+        // One instance of each first, so that the two do not race to create a database.
+        var services = new List<ServiceProcess>
+        {
+            await ServiceProcess.StartOrderServiceAsync(environment),
+            await ServiceProcess.StartFulfillmentServiceAsync(environment),
+        };
+        services.Add(await ServiceProcess.StartOrderServiceAsync(environment));
+        services.Add(await ServiceProcess.StartFulfillmentServiceAsync(environment));
+        var amqp = await PlainAmqp.ConnectAsync(broker.VirtualHost, ClusterBroker.ClientEndpoints);
+        return new ClusterSystem(broker, services, databases, amqp);
+    }
+
+    public string ServiceLogs(int lines = 30) =>
+        string.Join("\n", _services.Select((s, i) => $"--- service {i} (exited: {s.HasExited})\n{s.LogTail(lines)}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Amqp.DisposeAsync();
+        foreach (var service in _services)
+            await service.DisposeAsync();
+        await Broker.DisposeAsync();
+
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(TestInfrastructure.PostgresServer + ";Database=postgres");
+        await connection.OpenAsync();
+        foreach (var database in _databases)
+        {
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}
