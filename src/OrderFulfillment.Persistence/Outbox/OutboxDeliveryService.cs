@@ -28,6 +28,11 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
     // Any constant shared by all instances of one service; the database is the service's own.
     const long DeliveryLockKey = 0x6f75_7462_6f78; // "outbox"
     static readonly TimeSpan BacklogSampleInterval = TimeSpan.FromSeconds(5);
+
+    // A publish whose connection died abruptly (a broker node killed) may never see its confirm or an error
+    // (rabbitmq/rabbitmq-dotnet-client#1930). Without a bound, the round would hang holding the delivery lock and no
+    // instance would deliver again; with it, the round fails, rolls back and is sent again on the new connection.
+    static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(15);
     DateTime _nextBacklogSample;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -114,7 +119,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
             message.RestoreHeaders();
             var endpoint = await bus.GetSendEndpoint(message.DestinationAddress!).ConfigureAwait(false);
             await endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, message.DestinationAddress), cancellationToken)
-                .ConfigureAwait(false);
+                .WaitAsync(ConfirmTimeout, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -16,6 +16,9 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     static readonly TimeSpan NodeDown = TimeSpan.FromSeconds(10);
 
+    /// <summary>Where the figures of each run are appended (beside the test assembly).</summary>
+    public static string FiguresFile => Path.Combine(AppContext.BaseDirectory, "cluster-figures.txt");
+
     [Fact]
     public Task Node_the_services_use_stopped_mid_burst_loses_nothing() =>
         RunAsync("stop", ClusterBroker.StopNodeAsync);
@@ -62,6 +65,8 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
         await Task.Delay(2000); // redelivered copies still on their way are counted too
         var figures = ClusterFigures.Of(burst.OrderIds, events.Events, stopwatch.Elapsed);
         output.WriteLine($"cluster: {how}: {figures}");
+        // scripts/test.sh prints this file: the console logger shows a passing test's output only when detailed.
+        await File.AppendAllTextAsync(FiguresFile, $"cluster: {how}: {figures}\n");
 
         Assert.Equal(3, await ClusterBroker.RunningNodesAsync());
         Assert.All(system.Services, s => Assert.False(s.HasExited, "every service instance stays up"));
