@@ -33,6 +33,11 @@ public static class FulfillmentServiceRegistration
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(FulfillmentQueue, e =>
         {
+            // The deadline timeouts come to this queue by a send, from the outbox's scheduler: no exchange is bound for them.
+            e.ConfigureMessageTopology<FulfillmentDeadlineReached>(false);
+            // Without the transactional outbox (harness tests), MassTransit's in-memory delayed scheduler stands in.
+            if (!transactionalOutbox)
+                e.UseFilter(new MassTransit.Middleware.DelayedMessageSchedulerFilter());
             e.UseContractPipeline<FulfillmentDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<FulfillmentState>(context);
         });
