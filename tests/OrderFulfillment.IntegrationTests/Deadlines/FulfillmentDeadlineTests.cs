@@ -48,6 +48,18 @@ public sealed class FulfillmentDeadlineTests(ITestOutputHelper output)
         var body = await http.GetStringAsync($"fulfillments/{fulfillmentId}");
         output.WriteLine($"GET /fulfillments/{fulfillmentId}: {body}");
         Assert.Contains("\"overdue\":{", body, StringComparison.Ordinal);
+
+        // The order service shows it on the order's fulfillment.
+        using var orders = system.Orders.Http();
+        var until = DateTime.UtcNow + Wait;
+        string order;
+        while (!(order = await orders.GetStringAsync("orders/ORD-DL1")).Contains("\"overdueStatus\":\"picking\"", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < until, $"the order should show the overdue fulfillment: {order}");
+            await Task.Delay(100);
+        }
+
+        output.WriteLine($"GET /orders/ORD-DL1: {order}");
     }
 
     [Fact]
