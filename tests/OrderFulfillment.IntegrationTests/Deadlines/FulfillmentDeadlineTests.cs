@@ -86,7 +86,9 @@ public sealed class FulfillmentDeadlineTests(ITestOutputHelper output)
     {
         await system.Amqp.PublishAsync("order.confirmed", new
         {
-            orderId, confirmedAt = DateTimeOffset.UtcNow.ToString("O"), lines = new[] { new { sku = "SKU-1", quantity = 1, warehouseId = "WH-EAST" } },
+            orderId,
+            confirmedAt = DateTimeOffset.UtcNow.ToString("O"),
+            lines = new[] { new { sku = "SKU-1", quantity = 1, warehouseId = "WH-EAST" } },
         }, messageId: "checkout-" + orderId);
         var planned = await events.WaitForAsync(
             e => e.Any(x => x.Text("orderId") == orderId && x.Text("status") == "planning"), Wait, "the fulfillment planning");
