@@ -23,6 +23,7 @@ public static class ContractExchanges
         [typeof(FulfillmentStatusChanged)] = FulfillmentStatusChanged.Exchange,
         [typeof(OrderCancellationRefused)] = OrderCancellationRefused.Exchange,
         [typeof(FulfillmentRequested)] = FulfillmentRequested.Exchange,
+        [typeof(FulfillmentOverdue)] = FulfillmentOverdue.Exchange,
     };
 
     public static readonly IReadOnlyDictionary<string, Type> ByExchange =

@@ -81,3 +81,25 @@ public sealed record FulfillmentRequested
     public required int FulfillmentCount { get; init; }
     public required DateTimeOffset RequestedAt { get; init; }
 }
+
+/// <summary>
+/// <c>fulfillment.overdue</c>, added to the contract: a fulfillment has stayed in <see cref="Status"/> past its configured
+/// deadline (<c>FulfillmentDeadlines__&lt;status&gt;</c>). Published once per stay in a status; not published when the status
+/// changes before the deadline.
+/// </summary>
+public sealed record FulfillmentOverdue
+{
+    public const string Exchange = "fulfillment.overdue";
+    public required Guid FulfillmentId { get; init; }
+    public required string OrderId { get; init; }
+    public required string WarehouseId { get; init; }
+
+    /// <summary>The status the fulfillment is stuck in.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>When the fulfillment entered the status (the change's <c>changedAt</c>).</summary>
+    public required DateTimeOffset Since { get; init; }
+
+    /// <summary><see cref="Since"/> plus the status's configured deadline.</summary>
+    public required DateTimeOffset Deadline { get; init; }
+}

@@ -51,6 +51,12 @@ public static class FulfillmentServiceRegistration
             e.UsePartitioner<WarehouseShipped>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehouseCompleted>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehouseCancelled>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<FulfillmentDeadlineReached>(perFulfillment, c => c.Message.FulfillmentId);
+            // The deadline timeouts come to this queue by a send, from the outbox's scheduler: no exchange is bound for them.
+            e.ConfigureMessageTopology<FulfillmentDeadlineReached>(false);
+            // Without the transactional outbox (harness tests), MassTransit's in-memory delayed scheduler stands in.
+            if (!transactionalOutbox)
+                e.UseFilter(new MassTransit.Middleware.DelayedMessageSchedulerFilter());
             e.UseContractPipeline<FulfillmentDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<FulfillmentState>(context);
         });

@@ -12,6 +12,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddServiceDefaults("fulfillment-service", "http://localhost:5200");
 builder.AddServiceDatabase<FulfillmentDbContext>("FulfillmentDb");
 builder.Services.AddOptions<WarehouseRoutingOptions>().BindConfiguration(WarehouseRoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<FulfillmentDeadlineOptions>().BindConfiguration(FulfillmentDeadlineOptions.Section);
 
 builder.Services.AddMassTransit(bus =>
 {

@@ -42,6 +42,7 @@ public static class OrderServiceRegistration
             e.UsePartitioner<DeliveryConfirmed>(perOrder, c => OrderKey(c.Message.OrderId));
             e.UsePartitioner<OrderCancellationRequested>(perOrder, c => OrderKey(c.Message.OrderId));
             e.UsePartitioner<OrderCancellationRefused>(perOrder, c => OrderKey(c.Message.OrderId));
+            e.UsePartitioner<FulfillmentOverdue>(perOrder, c => OrderKey(c.Message.OrderId));
             e.UseContractPipeline<OrderDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<OrderState>(context);
         });

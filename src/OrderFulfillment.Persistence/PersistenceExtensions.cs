@@ -54,6 +54,9 @@ public static class PersistenceExtensions
     /// <summary>
     /// Runs every consumer and saga of the endpoint inside the transactional outbox: one transaction holds the inbox row,
     /// the changes and the outbox rows. Put retries before this call, so that each attempt gets a fresh scope and transaction.
+    /// It is also the endpoint's message scheduler: a saga's <c>Schedule(...)</c> writes its message to
+    /// <c>outbox_scheduled_message</c> in the same transaction, delivery sends it once it is due (from any instance, once),
+    /// and <c>Unschedule(...)</c> deletes it in the transaction that cancels it. No scheduler add-on or broker plugin is needed.
     /// </summary>
     public static void UseTransactionalOutbox<TDbContext>(this IReceiveEndpointConfigurator configurator, IRegistrationContext context)
         where TDbContext : DbContext
@@ -94,7 +97,10 @@ public static class PersistenceExtensions
         return builder.ConnectionString;
     }
 
-    /// <summary>Maps the inbox and outbox tables into the service's model (call from <c>OnModelCreating</c>).</summary>
+    /// <summary>
+    /// Maps the inbox and outbox tables into the service's model (call from <c>OnModelCreating</c>): <c>inbox_message</c>,
+    /// <c>outbox_message</c>, and <c>outbox_scheduled_message</c>, where scheduled sends wait until they are due.
+    /// </summary>
     public static ModelBuilder AddTransactionalOutboxTables(this ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
@@ -133,6 +139,32 @@ public static class PersistenceExtensions
             outbox.Property(x => x.DeliveredAt).HasColumnName("delivered_at");
             outbox.HasIndex(x => x.SequenceNumber).HasDatabaseName("ix_outbox_message_undelivered").HasFilter("delivered_at IS NULL");
             outbox.HasIndex(x => x.DeliveredAt);
+        });
+        modelBuilder.Entity<ScheduledOutboxMessage>(scheduled =>
+        {
+            scheduled.ToTable(ScheduledOutboxMessage.TableName);
+            scheduled.HasKey(x => x.TokenId);
+            scheduled.Property(x => x.TokenId).HasColumnName("token_id").ValueGeneratedNever();
+            scheduled.Property(x => x.DeliverAt).HasColumnName("deliver_at");
+            scheduled.Property(x => x.MessageId).HasColumnName("message_id");
+            scheduled.Property(x => x.OrderingKey).HasColumnName("ordering_key");
+            scheduled.Property(x => x.ConversationId).HasColumnName("conversation_id");
+            scheduled.Property(x => x.CorrelationId).HasColumnName("correlation_id");
+            scheduled.Property(x => x.InitiatorId).HasColumnName("initiator_id");
+            scheduled.Property(x => x.RequestId).HasColumnName("request_id");
+            scheduled.Property(x => x.SourceAddress).HasColumnName("source_address");
+            scheduled.Property(x => x.DestinationAddress).HasColumnName("destination_address");
+            scheduled.Property(x => x.ResponseAddress).HasColumnName("response_address");
+            scheduled.Property(x => x.FaultAddress).HasColumnName("fault_address");
+            scheduled.Property(x => x.SentTime).HasColumnName("sent_time");
+            scheduled.Property(x => x.ExpirationTime).HasColumnName("expiration_time");
+            scheduled.Property(x => x.ContentType).HasColumnName("content_type");
+            scheduled.Property(x => x.MessageType).HasColumnName("message_type");
+            scheduled.Property(x => x.Body).HasColumnName("body");
+            scheduled.Property(x => x.Headers).HasColumnName("headers");
+            scheduled.Property(x => x.Properties).HasColumnName("properties");
+            scheduled.Property(x => x.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            scheduled.HasIndex(x => x.DeliverAt);
         });
         return modelBuilder;
     }

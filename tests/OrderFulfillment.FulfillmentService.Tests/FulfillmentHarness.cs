@@ -22,11 +22,17 @@ public sealed class FulfillmentHarness : IAsyncDisposable
     public ITestHarness Harness => Host.Harness;
     public ISagaStateMachineTestHarness<FulfillmentStateMachine, FulfillmentState> Sagas { get; }
 
-    public static async Task<FulfillmentHarness> StartAsync() =>
+    /// <param name="deadlines">The statuses' deadlines; by default none, so that no test waits on one it did not ask for.</param>
+    public static async Task<FulfillmentHarness> StartAsync(Action<FulfillmentDeadlineOptions>? deadlines = null) =>
         new(await HarnessHost.StartAsync(
             services =>
             {
                 HarnessHost.AddInMemoryDatabase<FulfillmentDbContext>(services);
+                services.AddOptions<FulfillmentDeadlineOptions>().Configure(o =>
+                {
+                    o.Clear();
+                    deadlines?.Invoke(o);
+                });
                 services.AddOptions<WarehouseRoutingOptions>().Configure(o =>
                 {
                     o.DefaultWarehouse = "WH-CENTRAL";

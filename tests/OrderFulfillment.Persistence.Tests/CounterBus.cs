@@ -12,13 +12,15 @@ namespace OrderFulfillment.Persistence.Tests;
 /// </summary>
 public sealed class CounterBus : IAsyncDisposable
 {
-    readonly TestInfrastructure _infrastructure;
+    readonly TestInfrastructure? _infrastructure;
     readonly ServiceProvider _provider;
     readonly List<IHostedService> _hosted;
 
-    CounterBus(TestInfrastructure infrastructure, ServiceProvider provider, PlainAmqp amqp, EventLog events)
+    CounterBus(TestInfrastructure? infrastructure, ServiceProvider provider, PlainAmqp amqp, EventLog events, string connectionString, string virtualHost)
     {
+        VirtualHost = virtualHost;
         _infrastructure = infrastructure;
+        ConnectionString = connectionString;
         _provider = provider;
         Amqp = amqp;
         Events = events;
@@ -28,11 +30,24 @@ public sealed class CounterBus : IAsyncDisposable
     public PlainAmqp Amqp { get; }
     public EventLog Events { get; }
     public IBus Bus => _provider.GetRequiredService<IBus>();
+    public string ConnectionString { get; }
+    public string VirtualHost { get; }
+    public IServiceProvider Services => _provider;
 
     public static async Task<CounterBus> StartAsync(string purpose, Action<TransactionalOutboxOptions>? outbox = null, int concurrency = 16)
     {
         var infrastructure = await TestInfrastructure.CreateAsync(purpose);
-        var connectionString = infrastructure.Database("counter");
+        return await StartAsync(infrastructure, infrastructure.Database("counter"), outbox, concurrency, createDatabase: true);
+    }
+
+    /// <summary>A second instance of the same service: same database, same vhost and queue; its own delivery service.</summary>
+    public Task<CounterBus> StartAnotherInstanceAsync(Action<TransactionalOutboxOptions>? outbox = null) =>
+        StartAsync(null, ConnectionString, outbox, 16, createDatabase: false, VirtualHost);
+
+    static async Task<CounterBus> StartAsync(TestInfrastructure? infrastructure, string connectionString, Action<TransactionalOutboxOptions>? outbox,
+        int concurrency, bool createDatabase, string? virtualHost = null)
+    {
+        var vhost = infrastructure?.VirtualHost ?? virtualHost!;
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
@@ -47,7 +62,7 @@ public sealed class CounterBus : IAsyncDisposable
             });
             x.UsingRabbitMq((context, cfg) =>
             {
-                cfg.Host(TestInfrastructure.RabbitHost, (ushort)TestInfrastructure.RabbitPort, infrastructure.VirtualHost, h =>
+                cfg.Host(TestInfrastructure.RabbitHost, (ushort)TestInfrastructure.RabbitPort, vhost, h =>
                 {
                     h.Username(TestInfrastructure.RabbitUser);
                     h.Password(TestInfrastructure.RabbitPassword);
@@ -63,13 +78,16 @@ public sealed class CounterBus : IAsyncDisposable
             });
         });
         var provider = services.BuildServiceProvider(true);
-        await using (var scope = provider.CreateAsyncScope())
+        if (createDatabase)
+        {
+            await using var scope = provider.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<CounterDbContext>().Database.EnsureCreatedAsync();
+        }
 
-        var amqp = await PlainAmqp.ConnectAsync(infrastructure.VirtualHost);
+        var amqp = await PlainAmqp.ConnectAsync(vhost);
         // MassTransit names the exchange after the message type.
-        var events = await amqp.ObserveAsync("OrderFulfillment.Persistence.Tests:Incremented");
-        var bus = new CounterBus(infrastructure, provider, amqp, events);
+        var events = await amqp.ObserveAsync("OrderFulfillment.Persistence.Tests:Incremented", "OrderFulfillment.Persistence.Tests:Reminded");
+        var bus = new CounterBus(infrastructure, provider, amqp, events, connectionString, vhost);
         foreach (var hosted in bus._hosted)
             await hosted.StartAsync(CancellationToken.None);
         return bus;
@@ -96,6 +114,7 @@ public sealed class CounterBus : IAsyncDisposable
         await Events.DisposeAsync();
         await Amqp.DisposeAsync();
         await _provider.DisposeAsync();
-        await _infrastructure.DisposeAsync();
+        if (_infrastructure is not null)
+            await _infrastructure.DisposeAsync();
     }
 }

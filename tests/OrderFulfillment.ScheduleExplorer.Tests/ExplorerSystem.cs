@@ -39,6 +39,8 @@ public sealed class ExplorerSystem : IAsyncDisposable
                 HarnessHost.AddInMemoryDatabase<OrderDbContext>(services);
                 HarnessHost.AddInMemoryDatabase<FulfillmentDbContext>(services);
                 services.AddOptions<WarehouseRoutingOptions>().Configure(o => o.DefaultWarehouse = "WH-DEFAULT");
+                // Schedules run in milliseconds: no deadline could come due, and none should be left waiting.
+                services.AddOptions<FulfillmentDeadlineOptions>().Configure(o => o.Clear());
             },
             bus =>
             {

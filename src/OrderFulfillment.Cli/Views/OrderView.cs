@@ -39,6 +39,9 @@ public static class OrderView
             var status = f.Text("status") ?? "?";
             if (f.Text("cancellationReason") is { } reason)
                 status += $" ({reason})";
+            // Past its status's deadline: fulfillment.overdue was published.
+            if (f.TryGetProperty("overdue", out var overdue) && overdue.ValueKind == JsonValueKind.Object)
+                status += $" OVERDUE since {Time(overdue.Text("since"))}, deadline {Time(overdue.Text("deadline"))}";
             table.AddRow(Cell(id), Cell(f.Text("warehouseId")), Cell(status), Cell(f.Number("sequence")?.ToString(CultureInfo.InvariantCulture)), Cell(lineText),
                 Cell(f.Text("carrier")), Cell(f.Text("trackingNumber")), Cell(Time(seen.ValueKind == JsonValueKind.Object ? seen.Text("deliveredAt") : null)));
         }

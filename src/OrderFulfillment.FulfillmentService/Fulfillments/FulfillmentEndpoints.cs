@@ -3,7 +3,7 @@ using OrderFulfillment.FulfillmentService.Data;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 
-/// <summary>Read-only status API: one fulfillment with its history, and an order's fulfillments.</summary>
+/// <summary>Read-only status API: one fulfillment with its history, an order's fulfillments, and the overdue ones.</summary>
 public static class FulfillmentEndpoints
 {
     public static void MapFulfillmentEndpoints(this IEndpointRouteBuilder app)
@@ -27,6 +27,15 @@ public static class FulfillmentEndpoints
                 ? Results.Problem(statusCode: 404, title: "Order not found", detail: $"No fulfillment of order '{orderId}'.")
                 : Results.Ok(fulfillments.Select(FulfillmentView.From));
         }).WithName("GetOrderFulfillments");
+
+        // For operators (and the console): fulfillments whose current status is past its deadline, oldest first.
+        api.MapGet("/fulfillments/overdue", async (FulfillmentDbContext db, int? limit, CancellationToken ct) =>
+        {
+            var take = Math.Clamp(limit ?? 100, 1, 500);
+            var overdue = await db.Fulfillments.AsNoTracking().Where(f => f.OverdueAt != null)
+                .OrderBy(f => f.DeadlineAt).Take(take).ToListAsync(ct);
+            return Results.Ok(overdue.Select(FulfillmentView.From));
+        }).WithName("GetOverdueFulfillments");
     }
 }
 
@@ -40,8 +49,19 @@ public sealed record FulfillmentView(
     string? Carrier,
     string? TrackingNumber,
     string? CancellationReason,
-    IReadOnlyList<FulfillmentHistoryEntry> History)
+    IReadOnlyList<FulfillmentHistoryEntry> History,
+    DateTimeOffset? StatusSince,
+    DateTimeOffset? Deadline,
+    FulfillmentOverdueView? Overdue)
 {
     public static FulfillmentView From(FulfillmentState f) =>
-        new(f.CorrelationId, f.OrderId, f.WarehouseId, f.Status, f.Sequence, f.Lines, f.Carrier, f.TrackingNumber, f.CancellationReason, f.History);
+        new(f.CorrelationId, f.OrderId, f.WarehouseId, f.Status, f.Sequence, f.Lines, f.Carrier, f.TrackingNumber, f.CancellationReason, f.History,
+            f.StatusSince, f.DeadlineAt, FulfillmentOverdueView.From(f));
+}
+
+/// <summary>The current status is past its deadline: fulfillment.overdue was published at <see cref="AnnouncedAt"/>.</summary>
+public sealed record FulfillmentOverdueView(string Status, DateTimeOffset Since, DateTimeOffset Deadline, DateTimeOffset AnnouncedAt)
+{
+    public static FulfillmentOverdueView? From(FulfillmentState f) =>
+        f is { OverdueAt: { } announcedAt, StatusSince: { } since, DeadlineAt: { } deadline } ? new(f.Status, since, deadline, announcedAt) : null;
 }

@@ -14,6 +14,10 @@ public static class FulfillmentLifecycle
         fulfillment.Sequence++;
         fulfillment.UpdatedAt = DateTimeOffset.UtcNow;
         fulfillment.History.Add(new FulfillmentHistoryEntry(fulfillment.Sequence, previousStatus, status, changedAt, reason));
+        // A new status: the previous one's deadline no longer applies (the saga schedules the new one's).
+        fulfillment.StatusSince = changedAt;
+        fulfillment.DeadlineAt = null;
+        fulfillment.OverdueAt = null;
         OrderFulfillmentMetrics.Transition("fulfillment", status);
         var carries = FulfillmentStatuses.Rank(status) >= FulfillmentStatuses.Rank(FulfillmentStatuses.Shipped);
         return new FulfillmentStatusChanged
@@ -37,10 +41,16 @@ public static class FulfillmentLifecycle
     public static bool IsCancellable(string status) =>
         status != FulfillmentStatuses.Cancelled && FulfillmentStatuses.Rank(status) < FulfillmentStatuses.Rank(FulfillmentStatuses.Shipped);
 
-    /// <summary>Cancels the fulfillment (its state becomes Cancelled) and returns the event.</summary>
-    public static FulfillmentStatusChanged Cancel(FulfillmentState fulfillment, string? reason, DateTimeOffset cancelledAt)
+    /// <summary>
+    /// Cancels the fulfillment (its state becomes Cancelled) and returns the event. The caller cancels the scheduled
+    /// deadline it returns in <paramref name="deadlineTokenId"/>; a deadline message that still arrives is ignored, since
+    /// the fulfillment no longer holds its token.
+    /// </summary>
+    public static FulfillmentStatusChanged Cancel(FulfillmentState fulfillment, string? reason, DateTimeOffset cancelledAt, out Guid? deadlineTokenId)
     {
         ArgumentNullException.ThrowIfNull(fulfillment);
+        deadlineTokenId = fulfillment.DeadlineTokenId;
+        fulfillment.DeadlineTokenId = null;
         var previous = fulfillment.Status;
         fulfillment.CancelledFrom = previous;
         fulfillment.CancellationReason = reason;

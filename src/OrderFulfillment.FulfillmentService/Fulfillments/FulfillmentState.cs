@@ -27,6 +27,19 @@ public sealed class FulfillmentState : IVersionedSaga
     public string? Carrier { get; set; }
     public string? TrackingNumber { get; set; }
     public List<FulfillmentHistoryEntry> History { get; set; } = [];
+
+    /// <summary>When the fulfillment entered its current status (the change's changedAt).</summary>
+    public DateTimeOffset? StatusSince { get; set; }
+
+    /// <summary>When the current status becomes overdue, where it has a deadline.</summary>
+    public DateTimeOffset? DeadlineAt { get; set; }
+
+    /// <summary>The scheduled <see cref="FulfillmentDeadlineReached"/> of the current status, while it is pending.</summary>
+    public Guid? DeadlineTokenId { get; set; }
+
+    /// <summary>When fulfillment.overdue was published for the current status; cleared by the next change.</summary>
+    public DateTimeOffset? OverdueAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

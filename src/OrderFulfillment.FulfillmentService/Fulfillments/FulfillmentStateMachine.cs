@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.ServiceDefaults.Messaging;
 
@@ -9,12 +10,23 @@ namespace OrderFulfillment.FulfillmentService.Fulfillments;
 /// A warehouse step ahead of the current status is applied, also when it skips steps; a step the fulfillment has
 /// already reached is stale and acknowledged without effect; after cancelled, a step the fulfillment had not reached
 /// when it was cancelled is rejected, as is a cancellation after shipped. Every change publishes one fulfillment.status_changed.
+/// Entering a status with a deadline (<see cref="FulfillmentDeadlineOptions"/>) schedules <see cref="FulfillmentDeadlineReached"/>
+/// in the same transaction; leaving it first cancels it; reaching it publishes fulfillment.overdue once.
 /// </summary>
 public sealed class FulfillmentStateMachine : MassTransitStateMachine<FulfillmentState>
 {
-    public FulfillmentStateMachine()
+    readonly FulfillmentDeadlineOptions _deadlines;
+
+    public FulfillmentStateMachine(IOptions<FulfillmentDeadlineOptions> deadlines)
     {
+        ArgumentNullException.ThrowIfNull(deadlines);
+        _deadlines = deadlines.Value;
         InstanceState(x => x.CurrentState);
+        Schedule(() => DeadlineReached, x => x.DeadlineTokenId, s => s.Received = e =>
+        {
+            e.CorrelateById(c => c.Message.FulfillmentId);
+            e.OnMissingInstance(m => m.Discard());
+        });
 
         Event(() => FulfillmentRequested, e => e.CorrelateById(c => c.Message.FulfillmentId));
         WarehouseStep(() => WarehousePickingStarted, m => m.FulfillmentId);
@@ -32,8 +44,10 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
                 .ThenAsync(c => c.Publish(FulfillmentLifecycle.Change(c.Saga, null, FulfillmentStatuses.Pending, c.Message.RequestedAt)))
                 .ThenAsync(c => c.Publish(
                     FulfillmentLifecycle.Change(c.Saga, FulfillmentStatuses.Pending, FulfillmentStatuses.Planning, c.Message.RequestedAt)))
-                .TransitionTo(Planning));
+                .TransitionTo(Planning)
+                .WatchDeadline(this));
         DuringAny(Ignore(FulfillmentRequested));
+        DuringAny(When(DeadlineReached.Received).ThenAsync(PublishOverdueAsync));
 
         Advance(WarehousePickingStarted, Picking, m => m.OccurredAt);
         Advance(WarehousePicked, Picked, m => m.OccurredAt);
@@ -45,7 +59,8 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
 
         During(Progression.TakeWhile(s => s != Shipped),
             When(WarehouseCancelled)
-                .ThenAsync(c => c.Publish(FulfillmentLifecycle.Cancel(c.Saga, c.Message.Reason, c.Message.OccurredAt)))
+                .Unschedule(DeadlineReached)
+                .ThenAsync(c => c.Publish(FulfillmentLifecycle.Cancel(c.Saga, c.Message.Reason, c.Message.OccurredAt, out _)))
                 .TransitionTo(Cancelled));
         During(Shipped, Completed,
             When(WarehouseCancelled).Then(c => throw new StepRejectedException(c.Saga.CorrelationId, WarehouseCancelled.Name, c.Saga.Status)));
@@ -72,6 +87,31 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     public Event<WarehouseShipped> WarehouseShipped { get; } = null!;
     public Event<WarehouseCompleted> WarehouseCompleted { get; } = null!;
     public Event<WarehouseCancelled> WarehouseCancelled { get; } = null!;
+    public Schedule<FulfillmentState, FulfillmentDeadlineReached> DeadlineReached { get; } = null!;
+
+    /// <summary>When the fulfillment's current status becomes overdue, or null where the status has no deadline.</summary>
+    internal DateTimeOffset? DeadlineOf(FulfillmentState fulfillment) =>
+        _deadlines.For(fulfillment.Status) is { } span && fulfillment.StatusSince is { } since ? since + span : null;
+
+    static async Task PublishOverdueAsync(BehaviorContext<FulfillmentState, FulfillmentDeadlineReached> context)
+    {
+        var fulfillment = context.Saga;
+        // The token matched, so this is the current status's deadline; the status check only guards against a stale message.
+        if (context.Message.Status != fulfillment.Status || fulfillment.OverdueAt.HasValue)
+            return;
+        fulfillment.OverdueAt = DateTimeOffset.UtcNow;
+        fulfillment.UpdatedAt = fulfillment.OverdueAt.Value;
+        OrderFulfillmentMetrics.Overdue(fulfillment.Status);
+        await context.Publish(new FulfillmentOverdue
+        {
+            FulfillmentId = fulfillment.CorrelationId,
+            OrderId = fulfillment.OrderId,
+            WarehouseId = fulfillment.WarehouseId,
+            Status = fulfillment.Status,
+            Since = context.Message.Since,
+            Deadline = context.Message.Deadline,
+        });
+    }
 
     /// <summary>The statuses in the contract's order (cancelled apart).</summary>
     State[] Progression => [Pending, Planning, Picking, Picked, Packing, Packed, Ready, Shipped, Completed];
@@ -103,7 +143,8 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
                 .Then(c => record?.Invoke(c.Saga, c.Message))
                 .ThenAsync(c => c.Publish(
                     FulfillmentLifecycle.Change(c.Saga, c.Saga.Status, target.Name.ToLowerInvariant(), occurredAt(c.Message))))
-                .TransitionTo(target));
+                .TransitionTo(target)
+                .WatchDeadline(this));
         During(Progression.Skip(rank), Ignore(step));
         During(Cancelled,
             When(step).Then(c =>

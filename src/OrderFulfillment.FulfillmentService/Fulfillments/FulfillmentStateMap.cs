@@ -25,7 +25,12 @@ public sealed class FulfillmentStateMap : SagaMap<FulfillmentState>
         entity.Property(x => x.History).HasJsonColumn("history");
         entity.Property(x => x.CreatedAt).HasColumnName("created_at");
         entity.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        entity.Property(x => x.StatusSince).HasColumnName("status_since");
+        entity.Property(x => x.DeadlineAt).HasColumnName("deadline_at");
+        entity.Property(x => x.DeadlineTokenId).HasColumnName("deadline_token_id");
+        entity.Property(x => x.OverdueAt).HasColumnName("overdue_at");
         entity.Ignore(x => x.Status);
         entity.HasIndex(x => x.OrderId);
+        entity.HasIndex(x => x.OverdueAt).HasFilter("overdue_at IS NOT NULL");
     }
 }

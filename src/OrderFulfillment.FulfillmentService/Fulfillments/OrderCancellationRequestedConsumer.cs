@@ -48,7 +48,11 @@ public sealed class OrderCancellationRequestedConsumer(FulfillmentDbContext dbCo
         {
             // Delivered after this fulfillment's earlier events, as if its own saga had published it.
             context.OrderOutboxBy(fulfillment.CorrelationId);
-            await context.Publish(FulfillmentLifecycle.Cancel(fulfillment, request.Reason ?? "order cancellation requested", request.RequestedAt));
+            await context.Publish(FulfillmentLifecycle.Cancel(fulfillment, request.Reason ?? "order cancellation requested", request.RequestedAt,
+                out var deadlineTokenId));
+            // In this transaction, through the outbox's scheduler (the harness has none here: its late timeout is ignored).
+            if (deadlineTokenId is { } tokenId && context.TryGetPayload(out MessageSchedulerContext? scheduler))
+                await scheduler.CancelScheduledSend(context.ReceiveContext.InputAddress, tokenId, context.CancellationToken);
         }
 
         await dbContext.SaveChangesAsync(context.CancellationToken);

@@ -41,6 +41,18 @@ public sealed record TrackedFulfillment
 
     /// <summary>Set by delivery.confirmed; counts only once the fulfillment has shipped (an early one is held).</summary>
     public DateTimeOffset? DeliveredAt { get; set; }
+
+    /// <summary>
+    /// Set by fulfillment.overdue: the status the fulfillment stayed in past its deadline (flat fields: a JSON column element
+    /// holds only values). Cleared when the fulfillment is announced in another status.
+    /// </summary>
+    public string? OverdueStatus { get; set; }
+
+    /// <summary>When the fulfillment entered <see cref="OverdueStatus"/>.</summary>
+    public DateTimeOffset? OverdueSince { get; set; }
+
+    /// <summary>The deadline it passed: <see cref="OverdueSince"/> plus the status's configured span.</summary>
+    public DateTimeOffset? OverdueDeadline { get; set; }
 }
 
 /// <summary>

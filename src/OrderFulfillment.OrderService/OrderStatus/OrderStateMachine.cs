@@ -21,6 +21,7 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
         OrderEvent(() => DeliveryConfirmed, m => m.OrderId);
         OrderEvent(() => OrderCancellationRequested, m => m.OrderId);
         OrderEvent(() => OrderCancellationRefused, m => m.OrderId);
+        OrderEvent(() => FulfillmentOverdue, m => m.OrderId);
 
         Initially(
             When(OrderConfirmed)
@@ -49,7 +50,11 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
             When(OrderCancellationRequested)
                 .Then(c => Log(c.Saga, Contracts.OrderCancellationRequested.Exchange, TimelineOutcomes.Recorded, detail: c.Message.Reason)),
             When(OrderCancellationRefused)
-                .Then(c => Log(c.Saga, Contracts.OrderCancellationRefused.Exchange, TimelineOutcomes.Refused, detail: c.Message.Reason)));
+                .Then(c => Log(c.Saga, Contracts.OrderCancellationRefused.Exchange, TimelineOutcomes.Refused, detail: c.Message.Reason)),
+            When(FulfillmentOverdue)
+                .Then(c => Log(c.Saga, Contracts.FulfillmentOverdue.Exchange, OrderStatusRules.RecordOverdue(c.Saga, c.Message), c.Message.FulfillmentId,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{c.Message.Status} since {c.Message.Since:O}, deadline {c.Message.Deadline:O}"))));
     }
 
     public State Open { get; } = null!;
@@ -60,6 +65,7 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
     public Event<DeliveryConfirmed> DeliveryConfirmed { get; } = null!;
     public Event<OrderCancellationRequested> OrderCancellationRequested { get; } = null!;
     public Event<OrderCancellationRefused> OrderCancellationRefused { get; } = null!;
+    public Event<FulfillmentOverdue> FulfillmentOverdue { get; } = null!;
 
     static async Task StartAsync(BehaviorContext<OrderState, OrderConfirmed> context)
     {

@@ -24,8 +24,28 @@ public static class OrderStatusRules
 
         fulfillment.Sequence = change.Sequence;
         fulfillment.Status = change.Status;
+        // An overdue notice of the status just announced may arrive first (consumers run side by side); keep that one.
+        if (fulfillment.OverdueStatus != change.Status)
+            (fulfillment.OverdueStatus, fulfillment.OverdueSince, fulfillment.OverdueDeadline) = (null, null, null);
         fulfillment.Carrier = change.Carrier ?? fulfillment.Carrier;
         fulfillment.TrackingNumber = change.TrackingNumber ?? fulfillment.TrackingNumber;
+        return TimelineOutcomes.Recorded;
+    }
+
+    /// <summary>
+    /// Records that a fulfillment is overdue in a status. One for a status the fulfillment has already left (or a
+    /// cancelled or completed fulfillment) is stale.
+    /// </summary>
+    public static string RecordOverdue(OrderState order, FulfillmentOverdue overdue)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(overdue);
+        var fulfillment = Track(order, overdue.FulfillmentId);
+        fulfillment.WarehouseId ??= overdue.WarehouseId;
+        if (fulfillment.Status is FulfillmentStatuses.Cancelled or FulfillmentStatuses.Completed
+            || FulfillmentStatuses.Rank(fulfillment.Status) > FulfillmentStatuses.Rank(overdue.Status))
+            return TimelineOutcomes.Stale;
+        (fulfillment.OverdueStatus, fulfillment.OverdueSince, fulfillment.OverdueDeadline) = (overdue.Status, overdue.Since, overdue.Deadline);
         return TimelineOutcomes.Recorded;
     }
 

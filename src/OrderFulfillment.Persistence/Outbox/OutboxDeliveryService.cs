@@ -13,7 +13,8 @@ namespace OrderFulfillment.Persistence.Outbox;
 /// Publishes committed outbox messages to the broker in sequence order, a batch at a time with publisher confirms,
 /// then marks them delivered. One instance delivers at a time (a transaction-scoped advisory lock), so the order in
 /// which a saga's events were committed is the order they are published in. A crash between publish and marking
-/// re-publishes the batch: consumers deduplicate by message id.
+/// re-publishes the batch: consumers deduplicate by message id. Before each round it moves scheduled messages that are
+/// due into the outbox (<see cref="PromoteDueAsync"/>), so they are delivered as any committed message.
 /// </summary>
 internal sealed partial class OutboxDeliveryService<TDbContext>(
     IServiceScopeFactory scopeFactory,
@@ -33,7 +34,11 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
     // (rabbitmq/rabbitmq-dotnet-client#1930). Without a bound, the round would hang holding the delivery lock and no
     // instance would deliver again; with it, the round fails, rolls back and is sent again on the new connection.
     static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(15);
+
+    // Scheduled messages are looked for at most this often, however busy delivery is.
+    static readonly TimeSpan PromotionInterval = TimeSpan.FromMilliseconds(250);
     DateTime _nextBacklogSample;
+    DateTime _nextPromotion;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,6 +47,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         {
             try
             {
+                await PromoteDueAsync(stoppingToken).ConfigureAwait(false);
                 var result = await DeliverBatchAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 if (DateTime.UtcNow >= _nextBacklogSample)
@@ -101,6 +107,45 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         return messages.Count == batchSize ? BatchResult.Full : BatchResult.Partial;
     }
 
+    /// <summary>
+    /// Moves scheduled messages whose time has come into the outbox, in one statement: each due row is deleted from the
+    /// scheduled table and inserted as an outbox row (with its message id, so a consumer's inbox still recognises it) in one
+    /// transaction. Rows another instance is moving are skipped (<c>FOR UPDATE SKIP LOCKED</c>), so with several instances each
+    /// scheduled message reaches the outbox once. A cancellation that comes after the move finds no row.
+    /// </summary>
+    internal async Task<int> PromoteDueAsync(CancellationToken cancellationToken)
+    {
+        if (DateTime.UtcNow < _nextPromotion)
+            return 0;
+        _nextPromotion = DateTime.UtcNow + PromotionInterval;
+
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var dbContext = scope.ServiceProvider.GetRequiredService<TDbContext>();
+        var batchSize = options.Value.DeliveryBatchSize;
+        var promoted = await dbContext.Database.ExecuteSqlAsync($"""
+            WITH due AS (
+                DELETE FROM outbox_scheduled_message
+                WHERE token_id IN (SELECT token_id FROM outbox_scheduled_message WHERE deliver_at <= now()
+                                   ORDER BY deliver_at LIMIT {batchSize} FOR UPDATE SKIP LOCKED)
+                RETURNING *)
+            INSERT INTO outbox_message (message_id, ordering_key, conversation_id, correlation_id, initiator_id, request_id,
+                source_address, destination_address, response_address, fault_address, sent_time, expiration_time, content_type,
+                message_type, body, headers, properties)
+            SELECT message_id, ordering_key, conversation_id, correlation_id, initiator_id, request_id, source_address,
+                destination_address, response_address, fault_address, sent_time, expiration_time, content_type, message_type, body,
+                headers, properties
+            FROM due ORDER BY deliver_at
+            """, cancellationToken).ConfigureAwait(false);
+        if (promoted > 0)
+        {
+            LogPromoted(promoted);
+            // More may be due: look again at the next round rather than after a whole interval.
+            _nextPromotion = DateTime.MinValue;
+        }
+
+        return promoted;
+    }
+
     /// <summary>Updates the backlog gauges: undelivered rows and the age of the oldest.</summary>
     async Task SampleBacklogAsync(CancellationToken cancellationToken)
     {
@@ -133,6 +178,9 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox delivered {Count} messages")]
     partial void LogDelivered(int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox moved {Count} due scheduled messages into the outbox")]
+    partial void LogPromoted(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox delivery failed; retrying in {DelayMs} ms")]
     partial void LogDeliveryFailed(Exception exception, double delayMs);

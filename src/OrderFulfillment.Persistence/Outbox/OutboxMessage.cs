@@ -69,6 +69,9 @@ internal sealed class OutboxMessage : OutboxMessageContext
         {
             var properties = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
             transportContext.WritePropertiesTo(properties);
+            // A delay is kept by the outbox (a scheduled row), never passed to the broker: RabbitMQ would need its
+            // delayed-exchange plugin, which is not there.
+            properties.Remove(nameof(SendContext.Delay));
             message.Properties = serializer.SerializeDictionary(properties);
         }
 

@@ -1,6 +1,8 @@
 using MassTransit;
 using MassTransit.Middleware;
+using MassTransit.Context;
 using MassTransit.Middleware.Outbox;
+using MassTransit.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using OrderFulfillment.Persistence.Inbox;
@@ -12,15 +14,27 @@ namespace OrderFulfillment.Persistence.Outbox;
 /// The consume context a consumer or saga sees inside the outbox transaction: what it publishes or sends is
 /// collected, and written to the outbox table with the consumer's own changes and the inbox row, in one SaveChanges (one
 /// batch of statements) before the commit. Delivery is not done in-line: the delivery service publishes after the commit.
+/// A send with a delay (a saga's <c>Schedule</c>, through the <see cref="MessageSchedulerContext"/> this context provides)
+/// is stored as a scheduled row instead, and a cancellation deletes it, both in the same transaction.
 /// </summary>
 internal sealed class TransactionalOutboxConsumeContext<TMessage>(
     ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, DbContext dbContext, InboxMessage? inboxRow)
-    : OutboxConsumeContextProxy<TMessage>(context, options, provider), ISavesChangesBeforeCommit
+    : OutboxConsumeContextProxy<TMessage>(context, options, provider), ISavesChangesBeforeCommit, IScheduledOutbox
     where TMessage : class
 {
     readonly List<OutboxMessage> _pending = [];
+    readonly List<ScheduledOutboxMessage> _scheduled = [];
     readonly OutboxOrderingKey _orderingKey = context.GetOrAddPayload(() => new OutboxOrderingKey());
     bool _consumed;
+
+    /// <summary>Makes this context the scheduler of whatever it consumes (replacing one the endpoint may have set).</summary>
+    public TransactionalOutboxConsumeContext<TMessage> WithOutboxScheduler()
+    {
+        MessageSchedulerContext Create() => new ConsumeMessageSchedulerContext(this,
+            c => new MessageScheduler(new OutboxScheduleMessageProvider(this, this), c.GetPayload<IBusTopology>()));
+        CapturedContext.AddOrUpdatePayload(Create, _ => Create());
+        return this;
+    }
 
     public int AddedMessageCount { get; private set; }
 
@@ -44,6 +58,8 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
             dbContext.Set<OutboxMessage>().AddRange(_pending);
             AddedMessageCount = _pending.Count;
             _pending.Clear();
+            dbContext.Set<ScheduledOutboxMessage>().AddRange(_scheduled);
+            _scheduled.Clear();
         }
 
         if (inboxRow is not null)
@@ -69,7 +85,11 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
     public void DiscardAsRedelivery()
     {
         lock (_pending)
+        {
             _pending.Clear();
+            _scheduled.Clear();
+        }
+
         AddedMessageCount = 0;
         dbContext.ChangeTracker.Clear();
         _consumed = true;
@@ -89,7 +109,27 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
         var message = OutboxMessage.From(context);
         message.OrderingKey = _orderingKey.SagaId ?? MessageId ?? message.MessageId;
         lock (_pending)
-            _pending.Add(message);
+        {
+            if (context.Delay is { } delay && delay > TimeSpan.Zero)
+                _scheduled.Add(ScheduledOutboxMessage.From(message, context.ScheduledMessageId ?? message.MessageId, DateTimeOffset.UtcNow + delay));
+            else
+                _pending.Add(message);
+        }
+
         return Task.CompletedTask;
+    }
+
+    public async Task CancelScheduledAsync(Guid tokenId, CancellationToken cancellationToken)
+    {
+        lock (_pending)
+        {
+            if (_scheduled.RemoveAll(m => m.TokenId == tokenId) > 0)
+                return;
+        }
+
+        // In the consumer's transaction: rolled back with it. A row already moved to the outbox is delivered; the saga
+        // ignores it, since the token it carries is no longer the saga's.
+        await dbContext.Database.ExecuteSqlAsync(
+            $"DELETE FROM outbox_scheduled_message WHERE token_id = {tokenId}", cancellationToken).ConfigureAwait(false);
     }
 }

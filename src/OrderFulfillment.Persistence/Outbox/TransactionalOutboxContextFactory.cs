@@ -32,7 +32,7 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
         var inboxRow = messageId is null
             ? null
             : new InboxMessage { MessageId = messageId, ConsumerId = consumeOptions.ConsumerId, ReceivedAt = DateTimeOffset.UtcNow };
-        var outboxContext = new TransactionalOutboxConsumeContext<T>(context, consumeOptions, provider, dbContext, inboxRow);
+        var outboxContext = new TransactionalOutboxConsumeContext<T>(context, consumeOptions, provider, dbContext, inboxRow).WithOutboxScheduler();
 
         ExceptionDispatchInfo? failure = null;
         // One transaction for the whole message: a failure rolls all of it back, so EF Core's savepoint around each

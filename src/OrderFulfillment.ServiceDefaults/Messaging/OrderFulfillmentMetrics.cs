@@ -28,6 +28,16 @@ public sealed class OrderFulfillmentMetrics
         TransitionMeter.CreateCounter<long>("orderfulfillment.saga_transitions",
             description: "Saga status changes applied, by saga and status; an attempt rolled back by a concurrency conflict and retried counts again");
 
+    /// <summary>
+    /// fulfillment.overdue events, tagged by the status the fulfillment was stuck in (<c>orderfulfillment_fulfillments_overdue_total</c>).
+    /// Counted when applied, before the commit, like <see cref="SagaTransitions"/>.
+    /// </summary>
+    public static readonly Counter<long> FulfillmentsOverdue =
+        TransitionMeter.CreateCounter<long>("orderfulfillment.fulfillments_overdue",
+            description: "Fulfillments that stayed in a status past its deadline (fulfillment.overdue published), by status");
+
+    public static void Overdue(string status) => FulfillmentsOverdue.Add(1, new KeyValuePair<string, object?>("status", status));
+
     public static void Transition(string saga, string status) =>
         SagaTransitions.Add(1, new KeyValuePair<string, object?>("saga", saga), new KeyValuePair<string, object?>("status", status));
 }

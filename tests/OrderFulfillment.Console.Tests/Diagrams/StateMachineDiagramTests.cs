@@ -20,7 +20,7 @@ public sealed class StateMachineDiagramTests
         [new CodeTransition("Open", "Closed", $"order status {OrderStatuses.Delivered} or {OrderStatuses.Cancelled}")]);
 
     // FulfillmentRequested announces pending and then planning in one step: the saga rests in Planning.
-    public static string FulfillmentMachine() => StateMachineMermaid.Write(new FulfillmentStateMachine(),
+    public static string FulfillmentMachine() => StateMachineMermaid.Write(new FulfillmentStateMachine(Microsoft.Extensions.Options.Options.Create(new FulfillmentDeadlineOptions())),
         state => FulfillmentStatuses.All.FirstOrDefault(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase)),
         [new CodeTransition("Pending", "Planning", "announced, then planning at once")]);
 

@@ -1,0 +1,86 @@
+using OrderFulfillment.Contracts;
+using OrderFulfillment.FulfillmentService.Fulfillments;
+
+namespace OrderFulfillment.FulfillmentService.Tests.Fulfillments;
+
+/// <summary>Deadlines per status on the harness (MassTransit's in-memory delayed scheduler stands in for the outbox's).</summary>
+public sealed class FulfillmentDeadlineTests
+{
+    [Fact]
+    public async Task A_fulfillment_left_in_picking_past_its_deadline_is_announced_overdue_once()
+    {
+        await using var h = await FulfillmentHarness.StartAsync(d => d.Picking = TimeSpan.FromSeconds(1));
+        var id = await h.PlannedFulfillmentAsync("ORD-D1");
+        var since = DateTimeOffset.UtcNow;
+
+        await h.DeliverAsync(new WarehousePickingStarted { FulfillmentId = id, OccurredAt = since });
+        await h.WaitUntilAsync(() => Overdue(h, id).Count > 0, "fulfillment.overdue");
+
+        var overdue = Assert.Single(Overdue(h, id));
+        Assert.Equal(("ORD-D1", "WH-EAST", "picking"), (overdue.OrderId, overdue.WarehouseId, overdue.Status));
+        Assert.Equal(since, overdue.Since);
+        Assert.Equal(since + TimeSpan.FromSeconds(1), overdue.Deadline);
+        var fulfillment = await h.FulfillmentAsync(id);
+        Assert.NotNull(fulfillment.OverdueAt);
+        Assert.Null(fulfillment.DeadlineTokenId);
+
+        // No second event for the same stay: wait past another deadline's length and a margin.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(Overdue(h, id));
+    }
+
+    [Fact]
+    public async Task A_status_change_before_the_deadline_cancels_it()
+    {
+        await using var h = await FulfillmentHarness.StartAsync(d => d.Picking = TimeSpan.FromSeconds(1));
+        var id = await h.PlannedFulfillmentAsync("ORD-D2");
+
+        await h.DeliverAsync(new WarehousePickingStarted { FulfillmentId = id, OccurredAt = DateTimeOffset.UtcNow });
+        Assert.NotNull((await h.FulfillmentAsync(id)).DeadlineTokenId);
+        await h.DeliverAsync(new WarehousePicked { FulfillmentId = id, OccurredAt = DateTimeOffset.UtcNow });
+
+        var picked = await h.FulfillmentAsync(id);
+        Assert.Null(picked.DeadlineTokenId);
+        Assert.Null(picked.DeadlineAt);
+        // Past the picking deadline plus a margin: the timeout that still arrives here is ignored, nothing is published.
+        await h.WaitUntilAsync(() => h.Harness.Consumed.Select<FulfillmentDeadlineReached>(TestSupport.HarnessHost.Now).Any(), "the stale timeout");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Empty(Overdue(h, id));
+        Assert.Null((await h.FulfillmentAsync(id)).OverdueAt);
+    }
+
+    [Fact]
+    public async Task Each_status_with_a_deadline_gets_its_own_and_the_next_change_clears_overdue()
+    {
+        await using var h = await FulfillmentHarness.StartAsync(d =>
+        {
+            d.Picking = TimeSpan.FromMilliseconds(500);
+            d.Shipped = TimeSpan.FromMilliseconds(500);
+        });
+        var id = await h.PlannedFulfillmentAsync("ORD-D3");
+        Assert.Null((await h.FulfillmentAsync(id)).DeadlineTokenId);
+
+        await h.DeliverAsync(new WarehousePickingStarted { FulfillmentId = id, OccurredAt = DateTimeOffset.UtcNow });
+        await h.WaitUntilAsync(() => Overdue(h, id).Count == 1, "picking overdue");
+        await h.DeliverAsync(new WarehouseShipped { FulfillmentId = id, OccurredAt = DateTimeOffset.UtcNow, Carrier = "UPS", TrackingNumber = "1Z" });
+        Assert.Null((await h.FulfillmentAsync(id)).OverdueAt);
+
+        await h.WaitUntilAsync(() => Overdue(h, id).Count == 2, "shipped overdue");
+        Assert.Equal(["picking", "shipped"], Overdue(h, id).Select(o => o.Status));
+    }
+
+    [Fact]
+    public async Task A_deadline_already_past_when_the_status_is_entered_fires_at_once()
+    {
+        await using var h = await FulfillmentHarness.StartAsync(d => d.Picking = TimeSpan.FromMinutes(10));
+        var id = await h.PlannedFulfillmentAsync("ORD-D4");
+        var since = DateTimeOffset.UtcNow - TimeSpan.FromHours(1);
+
+        await h.DeliverAsync(new WarehousePickingStarted { FulfillmentId = id, OccurredAt = since });
+        await h.WaitUntilAsync(() => Overdue(h, id).Count == 1, "fulfillment.overdue");
+        Assert.Equal(since + TimeSpan.FromMinutes(10), Overdue(h, id)[0].Deadline);
+    }
+
+    static List<FulfillmentOverdue> Overdue(FulfillmentHarness h, Guid id) =>
+        h.Host.Published<FulfillmentOverdue>().Where(o => o.FulfillmentId == id).ToList();
+}
