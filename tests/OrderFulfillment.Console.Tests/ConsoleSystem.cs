@@ -28,7 +28,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
     {
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"no browser at {ChromiumPath}: apt-get install -y chromium (or set CHROMIUM_PATH)");
-        System = await SystemUnderTest.StartAsync("console");
+        // A short deadline for "packed" (no other page test leaves a fulfillment there) lets the order page show an overdue one.
+        System = await SystemUnderTest.StartAsync("console", environment => environment["FulfillmentDeadlines__packed"] = "00:00:02");
         var environment = System.Infrastructure.BrokerEnvironment();
         environment["RabbitMq__ManagementPort"] = TestInfrastructure.ManagementPort.ToString(CultureInfo.InvariantCulture);
         environment["Console__ApiKey"] = OperatorKey;

@@ -48,6 +48,27 @@ public sealed class OrderPageTests(ConsoleSystem console)
     }
 
     [Fact]
+    public async Task A_fulfillment_past_its_deadline_is_marked_overdue_on_the_order_page()
+    {
+        var orderId = "ORD-O" + Guid.NewGuid().ToString("N")[..8];
+        await console.System.Amqp.PublishAsync(OrderConfirmed.Exchange,
+            new { orderId, confirmedAt = DateTimeOffset.UtcNow, lines = new[] { new { sku = "SKU-1", quantity = 1, warehouseId = "WH-EAST" } } }, "checkout-" + orderId);
+        var planned = await ConsoleSystem.WaitForJsonAsync(console.System.Fulfillments, $"orders/{orderId}/fulfillments",
+            f => f.GetArrayLength() == 1 && f[0].GetProperty("status").GetString() == FulfillmentStatuses.Planning, "fulfillment planning");
+        var fulfillmentId = planned[0].GetProperty("fulfillmentId").GetString();
+        await console.System.Amqp.PublishAsync(WarehousePacked.Exchange, new { fulfillmentId, occurredAt = DateTimeOffset.UtcNow }, "wms-packed-" + orderId);
+        await ConsoleSystem.WaitForJsonAsync(console.System.Fulfillments, $"fulfillments/{fulfillmentId}",
+            f => f.TryGetProperty("overdue", out var overdue) && overdue.ValueKind == System.Text.Json.JsonValueKind.Object, "fulfillment overdue");
+
+        var page = await console.SignedInPageAsync();
+        await page.GotoAsync($"/orders/{orderId}");
+
+        await Assertions.Expect(page.Locator("#fulfillments span.badge.overdue")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#fulfillments")).ToContainTextAsync("packed since");
+        await ConsoleSystem.ScreenshotAsync(page, "order-overdue-1280");
+    }
+
+    [Fact]
     public async Task Orders_are_listed_by_status_and_by_how_long_they_have_not_changed()
     {
         var orderId = "ORD-L" + Guid.NewGuid().ToString("N")[..8];
