@@ -38,6 +38,9 @@ public static class StateMachineMermaid
                 steps.Add((state.Name, @event.Name, state.Name));
         }
 
+        // A schedule's AnyReceived is MassTransit's own catch-all beside its Received: the diagram shows Received only.
+        steps.RemoveAll(s => s.Event.EndsWith(".AnyReceived", StringComparison.Ordinal));
+
         // One arrow per event and target, from the nearest state that takes it (in the machine's order of states); the
         // other states it is taken from (skipping ahead) are named on the arrow, as a range where they follow each other.
         var order = machine.States.Select(s => s.Name).ToList();
