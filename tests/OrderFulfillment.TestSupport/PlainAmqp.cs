@@ -200,3 +200,32 @@ public sealed class EventLog(IChannel channel, string queue) : IAsyncDisposable
         await channel.DisposeAsync();
     }
 }
+
+/// <summary>Reading what a plain consumer took from a queue (an error queue's fault headers, say).</summary>
+public static class AmqpMessages
+{
+    /// <summary>A header as text ("" when it is missing): AMQP carries strings as bytes.</summary>
+    public static string Header(this BasicGetResult message, string name)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.BasicProperties.Headers is { } headers && headers.TryGetValue(name, out var value) ? value switch
+        {
+            byte[] bytes => Encoding.UTF8.GetString(bytes),
+            null => "",
+            _ => value.ToString() ?? "",
+        } : "";
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, failing with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+}

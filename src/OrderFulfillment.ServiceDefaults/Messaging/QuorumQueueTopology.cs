@@ -5,8 +5,8 @@ namespace OrderFulfillment.ServiceDefaults.Messaging;
 
 /// <summary>
 /// With <see cref="RabbitMqOptions.QuorumQueues"/> on, every durable receive endpoint declares a quorum queue replicated on
-/// <see cref="RabbitMqOptions.QuorumReplicationFactor"/> nodes. MassTransit declares <c>&lt;queue&gt;_error</c> and
-/// <c>&lt;queue&gt;_skipped</c> with the arguments of their queue, so they are quorum queues too. The per-process bus
+/// <see cref="RabbitMqOptions.QuorumReplicationFactor"/> nodes. MassTransit declares <c>&lt;queue&gt;_error</c> with the
+/// arguments of its queue, so it is a quorum queue too (no <c>_skipped</c> queue is used: see <see cref="NotConsumedFilter"/>). The per-process bus
 /// endpoint (auto-deleted) stays a classic queue: a quorum queue cannot be exclusive or auto-deleted.
 /// </summary>
 public static class QuorumQueueTopology

@@ -31,9 +31,8 @@ public sealed class DeadLetterTests
         var reasons = new Dictionary<string, (string Type, string Message)>();
         while (await system.Amqp.GetAsync("order-status_error") is { } message)
         {
-            var headers = message.BasicProperties.Headers!;
-            reasons[message.BasicProperties.MessageId!] = (Header(headers, "MT-Fault-ExceptionType"), Header(headers, "MT-Fault-Message"));
-            Assert.Equal("order.confirmed", Header(headers, "OF-Original-Exchange"));
+            reasons[message.BasicProperties.MessageId!] = (message.Header("MT-Fault-ExceptionType"), message.Header("MT-Fault-Message"));
+            Assert.Equal("order.confirmed", message.Header("OF-Original-Exchange"));
         }
 
         Assert.Contains("Json", reasons["bad-json"].Type + reasons["bad-json"].Message, StringComparison.OrdinalIgnoreCase);
@@ -43,7 +42,8 @@ public sealed class DeadLetterTests
         Assert.Contains("lines[0].quantity must be 1 or more", reasons["bad-quantity"].Message);
 
         // The alert: a Critical log line per dead letter, and the counter on /metrics.
-        await WaitForAsync(() => system.Orders.Log.Count(l => l.Contains("Dead-lettered to order-status_error", StringComparison.Ordinal)) >= 3);
+        await AmqpMessages.UntilAsync(() => system.Orders.Log.Count(l => l.Contains("Dead-lettered to order-status_error", StringComparison.Ordinal)) >= 3, Wait,
+            "three alerts");
         Assert.Contains(system.Orders.Log, l => l.Contains(" crit: ", StringComparison.Ordinal));
         using var http = system.Orders.Http();
         var metrics = await http.GetStringAsync("metrics");
@@ -62,7 +62,7 @@ public sealed class DeadLetterTests
         await system.Amqp.WaitForQueueAsync("fulfillment_error", 1, Wait);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "no retries for what no retry can mend");
         var message = await system.Amqp.GetAsync("fulfillment_error");
-        Assert.EndsWith(".UnknownFulfillmentException", Header(message!.BasicProperties.Headers!, "MT-Fault-ExceptionType"));
+        Assert.EndsWith(".UnknownFulfillmentException", message!.Header("MT-Fault-ExceptionType"));
     }
 
     [Fact]
@@ -87,23 +87,5 @@ public sealed class DeadLetterTests
         using var http = system.Orders.Http();
         var order = await http.GetFromJsonAsync<JsonElement>("orders/ORD-D1");
         Assert.Equal("cancelled", order.GetProperty("status").GetString());
-    }
-
-    static string Header(IDictionary<string, object?> headers, string name) =>
-        headers.TryGetValue(name, out var value) ? value switch
-        {
-            byte[] bytes => Encoding.UTF8.GetString(bytes),
-            null => "",
-            _ => value.ToString() ?? "",
-        } : "";
-
-    static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(100);
-        }
     }
 }

@@ -55,8 +55,8 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
         var message = await system.Amqp.GetAsync("order-status_error");
         Assert.Equal("bad-bytes", message!.BasicProperties.MessageId);
         Assert.Equal(badBytes, message.Body.ToArray());
-        Assert.Contains("UTF-8", Header(message, "MT-Fault-Message"), StringComparison.Ordinal);
-        Assert.Equal("order.confirmed", Header(message, "OF-Original-Exchange"));
+        Assert.Contains("UTF-8", message.Header("MT-Fault-Message"), StringComparison.Ordinal);
+        Assert.Equal("order.confirmed", message.Header("OF-Original-Exchange"));
     }
 
     [Fact]
@@ -81,11 +81,12 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
 
         var reasons = new Dictionary<string, string>();
         while (await system.Amqp.GetAsync("order-status_error") is { } message)
-            reasons[message.BasicProperties.MessageId!] = Header(message, "MT-Fault-Message");
+            reasons[message.BasicProperties.MessageId!] = message.Header("MT-Fault-Message");
         output.WriteLine(string.Join("\n", reasons.Select(r => $"{r.Key}: {r.Value}")));
         Assert.Contains("urn:message:Checkout.Contracts:GiftWrapRequested", reasons["unknown-type"], StringComparison.Ordinal);
         Assert.Contains("orderId", reasons["bad-fields"], StringComparison.Ordinal);
-        await WaitForAsync(() => system.Orders.Log.Count(l => l.Contains("Dead-lettered to order-status_error", StringComparison.Ordinal)) == 2);
+        await AmqpMessages.UntilAsync(() => system.Orders.Log.Count(l => l.Contains("Dead-lettered to order-status_error", StringComparison.Ordinal)) == 2, Wait,
+            "two alerts");
     }
 
     [Fact]
@@ -113,7 +114,7 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
         var elapsed = DateTime.UtcNow - started;
         var reasons = new Dictionary<string, string>();
         while (await system.Amqp.GetAsync("order-status_error") is { } message)
-            reasons[message.BasicProperties.MessageId!] = Header(message, "MT-Fault-Message");
+            reasons[message.BasicProperties.MessageId!] = message.Header("MT-Fault-Message");
         output.WriteLine($"4 refused in {elapsed.TotalSeconds:0.0} s:\n" + string.Join("\n", reasons.Select(r => $"{r.Key}: {r.Value}")));
 
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"refused after {elapsed.TotalSeconds:0.0} s: no retries for what no retry can mend");
@@ -136,22 +137,4 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
 
     static int Stat(JsonElement queue, string name) =>
         queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty(name, out var value) ? value.GetInt32() : 0;
-
-    static string Header(RabbitMQ.Client.BasicGetResult message, string name) =>
-        message.BasicProperties.Headers is { } headers && headers.TryGetValue(name, out var value) ? value switch
-        {
-            byte[] bytes => Encoding.UTF8.GetString(bytes),
-            null => "",
-            _ => value.ToString() ?? "",
-        } : "";
-
-    static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(100);
-        }
-    }
 }
