@@ -94,16 +94,15 @@ public static class ContractBusConfiguration
         ArgumentNullException.ThrowIfNull(context);
         var logger = context.GetRequiredService<ILoggerFactory>().CreateLogger("OrderFulfillment.DeadLetters");
         var alert = new DeadLetterAlertFilter(logger, context.GetRequiredService<OrderFulfillmentMetrics>().DeadLetters);
-        endpoint.ConfigureError(error =>
+        // The one error pipe: MassTransit's for a message that failed, and the same steps for one that no consumer took.
+        void MoveToErrorQueue(IPipeConfigurator<ExceptionReceiveContext> error)
         {
             error.UseFilter(alert);
             error.UseFilter(new ErrorTransportFilter());
-        });
-        var errorPipe = Pipe.New<ExceptionReceiveContext>(error =>
-        {
-            error.UseFilter(alert);
-            error.UseFilter(new ErrorTransportFilter());
-        });
+        }
+
+        endpoint.ConfigureError(MoveToErrorQueue);
+        var errorPipe = Pipe.New<ExceptionReceiveContext>(MoveToErrorQueue);
         endpoint.ConfigureDeadLetter(deadLetter => deadLetter.UseFilter(new NotConsumedFilter(errorPipe)));
     }
 
