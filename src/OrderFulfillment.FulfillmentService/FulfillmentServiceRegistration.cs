@@ -3,7 +3,7 @@ using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
 using OrderFulfillment.Persistence;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
 
 namespace OrderFulfillment.FulfillmentService;
 

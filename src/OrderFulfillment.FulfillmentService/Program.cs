@@ -3,8 +3,9 @@ using OrderFulfillment.FulfillmentService;
 using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
 using OrderFulfillment.Persistence;
-using OrderFulfillment.ServiceDefaults.Hosting;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Hosting;
+using OrderFulfillment.Hosting.Data;
+using OrderFulfillment.Messaging;
 
 NativeHeap.ReturnFreedMemoryToTheSystem();
 var builder = WebApplication.CreateSlimBuilder(args);

@@ -3,8 +3,7 @@ using OrderFulfillment.Contracts;
 using OrderFulfillment.OrderService.Data;
 using OrderFulfillment.OrderService.OrderStatus;
 using OrderFulfillment.Persistence;
-using OrderFulfillment.ServiceDefaults.Data;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
 
 namespace OrderFulfillment.OrderService;
 

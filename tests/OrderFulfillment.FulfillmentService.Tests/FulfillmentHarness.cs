@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
-using OrderFulfillment.ServiceDefaults.Data;
 using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.FulfillmentService.Tests;

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.OrderService.Data;
 using OrderFulfillment.OrderService.OrderStatus;
-using OrderFulfillment.ServiceDefaults.Data;
 using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.OrderService.Tests;

@@ -7,7 +7,6 @@ using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
 using OrderFulfillment.OrderService;
 using OrderFulfillment.OrderService.Data;
-using OrderFulfillment.ServiceDefaults.Data;
 using OrderFulfillment.TestSupport;
 using OrderFulfillment.TestSupport.Schedules;
 

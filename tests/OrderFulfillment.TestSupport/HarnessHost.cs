@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
 using Xunit;
 
 namespace OrderFulfillment.TestSupport;

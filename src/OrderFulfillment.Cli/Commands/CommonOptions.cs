@@ -1,3 +1,4 @@
+using OrderFulfillment.Contracts;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 

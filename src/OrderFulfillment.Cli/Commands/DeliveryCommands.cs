@@ -35,7 +35,7 @@ public static class DeliveryCommands
             {
                 orderId = order,
                 fulfillmentId = id,
-                deliveredAt = Json.Timestamp(parse.GetValue(deliveredAt) ?? DateTimeOffset.UtcNow),
+                deliveredAt = ContractTimestamps.Write(parse.GetValue(deliveredAt) ?? DateTimeOffset.UtcNow),
                 carrier = parse.GetValue(carrier),
                 trackingNumber = parse.GetValue(trackingNumber),
             }, parse.GetValue(messageId), ct);

@@ -45,7 +45,7 @@ public static class OrderCommands
             var sent = await broker.PublishJsonAsync(OrderConfirmed.Exchange, new
             {
                 orderId = id,
-                confirmedAt = Json.Timestamp(DateTimeOffset.UtcNow),
+                confirmedAt = ContractTimestamps.Write(DateTimeOffset.UtcNow),
                 lines = orderLines.Select(l => new { sku = l.Sku, quantity = l.Quantity, warehouseId = l.WarehouseId }),
             }, parse.GetValue(messageId), ct);
             await context.Output.WriteLineAsync(id);
@@ -82,7 +82,7 @@ public static class OrderCommands
             {
                 orderId = id,
                 reason = parse.GetValue(reason),
-                requestedAt = Json.Timestamp(DateTimeOffset.UtcNow),
+                requestedAt = ContractTimestamps.Write(DateTimeOffset.UtcNow),
             }, parse.GetValue(messageId), ct);
             await context.Output.WriteLineAsync($"published {OrderCancellationRequested.Exchange} for {id} (message id {sent})");
             if (seconds == 0)

@@ -1,3 +1,4 @@
+using OrderFulfillment.Contracts;
 using System.CommandLine;
 using OrderFulfillment.Cli.Connections;
 
@@ -52,7 +53,7 @@ public static class WarehouseCommands
         {
             var selected = WarehouseStep.ByName(parse.GetRequiredValue(step))!;
             var id = parse.GetValue(fulfillmentId);
-            var at = Json.Timestamp(parse.GetValue(occurredAt) ?? DateTimeOffset.UtcNow);
+            var at = ContractTimestamps.Write(parse.GetValue(occurredAt) ?? DateTimeOffset.UtcNow);
             object body = selected.Name switch
             {
                 "shipped" => new { fulfillmentId = id, occurredAt = at, carrier = parse.GetValue(carrier), trackingNumber = parse.GetValue(trackingNumber) },

@@ -30,7 +30,7 @@ public sealed class SimulatedOrder(string run, int index, int warehouses)
     public SimulatedMessage Confirmation() => new(OrderConfirmed.Exchange, new
     {
         orderId = OrderId,
-        confirmedAt = Json.Timestamp(DateTimeOffset.UtcNow),
+        confirmedAt = ContractTimestamps.Write(DateTimeOffset.UtcNow),
         lines = new object[]
         {
             new { sku = "SKU-SIM-A", quantity = 1 + (index % 3), warehouseId = Warehouse(index) },
@@ -49,7 +49,7 @@ public sealed class SimulatedOrder(string run, int index, int warehouses)
             return [];
         var id = fulfillmentId.ToString();
         var tracking = $"SIM{id[..8].ToUpperInvariant()}";
-        var at = Json.Timestamp(DateTimeOffset.UtcNow);
+        var at = ContractTimestamps.Write(DateTimeOffset.UtcNow);
         var messages = new List<SimulatedMessage>();
         if (WarehouseStep.After(status) is { } step)
         {

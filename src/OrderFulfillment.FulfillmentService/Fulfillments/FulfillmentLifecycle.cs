@@ -1,5 +1,5 @@
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OrderFulfillment.Persistence;
-using OrderFulfillment.ServiceDefaults.Data;
+using OrderFulfillment.Hosting.Data;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.Persistence;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 

@@ -1,7 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Data;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 

@@ -1,3 +1,4 @@
+using OrderFulfillment.Contracts;
 using System.Net;
 using System.Text.Json;
 
@@ -40,7 +41,7 @@ public sealed class ServiceApi : IDisposable
         if (after is not null)
             query.Add($"after={Uri.EscapeDataString(after)}");
         if (updatedBefore is { } before)
-            query.Add($"updatedBefore={Uri.EscapeDataString(Json.Timestamp(before))}");
+            query.Add($"updatedBefore={Uri.EscapeDataString(ContractTimestamps.Write(before))}");
         return await GetAsync("order service", _settings.OrderService, "orders?" + string.Join('&', query), ct)
                ?? throw OperationException.Failed("the order service has no order list (GET /orders answered 404)");
     }

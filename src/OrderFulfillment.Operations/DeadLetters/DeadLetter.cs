@@ -18,8 +18,6 @@ public sealed record DeadLetter
     public const string ExceptionTypeHeader = "MT-Fault-ExceptionType";
     public const string FaultMessageHeader = "MT-Fault-Message";
     public const string FaultMessageTypeHeader = "MT-Fault-MessageType";
-    public const string OriginalExchangeHeader = "OF-Original-Exchange";
-    public const string ReplayCountHeader = "OF-Replay-Count";
     public const string FaultTimestampHeader = "MT-Fault-Timestamp";
     public const string FaultStackTraceHeader = "MT-Fault-StackTrace";
 
@@ -107,12 +105,12 @@ public sealed record DeadLetter
             FailedAt = DateTimeOffset.TryParse(header(FaultTimestampHeader), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null,
             StackTrace = header(FaultStackTraceHeader),
             MessageId = messageId ?? header("MessageId") ?? envelopeId,
-            MessageType = header(OriginalExchangeHeader) ?? ExchangeOf(envelopeType) ?? ExchangeOf(header(FaultMessageTypeHeader)),
+            MessageType = header(ContractHeaders.OriginalExchange) ?? ExchangeOf(envelopeType) ?? ExchangeOf(header(FaultMessageTypeHeader)),
             ExceptionType = header(ExceptionTypeHeader),
             FaultMessage = header(FaultMessageHeader),
             OrderId = contract.Text("orderId"),
             FulfillmentId = Guid.TryParse(contract.Text("fulfillmentId"), out var fulfillmentId) ? fulfillmentId : null,
-            ReplayCount = int.TryParse(header(ReplayCountHeader), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) ? count : 0,
+            ReplayCount = int.TryParse(header(ContractHeaders.ReplayCount), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) ? count : 0,
             Body = contract,
         };
     }

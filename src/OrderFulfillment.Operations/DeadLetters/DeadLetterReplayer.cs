@@ -1,3 +1,4 @@
+using OrderFulfillment.Contracts;
 using OrderFulfillment.Operations.Connections;
 using RabbitMQ.Client;
 
@@ -108,7 +109,7 @@ public sealed class DeadLetterReplayer(Broker broker)
                 headers[name] = value;
         }
 
-        headers[DeadLetter.ReplayCountHeader] = replayCount;
+        headers[ContractHeaders.ReplayCount] = replayCount;
         return new BasicProperties(original)
         {
             DeliveryMode = DeliveryModes.Persistent,

@@ -1,7 +1,6 @@
 using MassTransit;
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Data;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
 
 namespace OrderFulfillment.OrderService.OrderStatus;
 

@@ -57,7 +57,7 @@ public static class OrderStatusRules
         var announced = order.Fulfillments.Count(f => f.Sequence > 0);
         var known = order.Fulfillments.Any(f => f.FulfillmentId == delivery.FulfillmentId && f.Sequence > 0);
         if (!known && order.FulfillmentCount > 0 && announced >= order.FulfillmentCount)
-            throw new ServiceDefaults.Messaging.FulfillmentNotInOrderException(order.OrderId, delivery.FulfillmentId);
+            throw new FulfillmentNotInOrderException(order.OrderId, delivery.FulfillmentId);
 
         var fulfillment = Track(order, delivery.FulfillmentId);
         if (fulfillment.DeliveredAt is not null)

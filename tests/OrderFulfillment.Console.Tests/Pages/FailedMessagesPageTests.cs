@@ -1,6 +1,5 @@
 using Microsoft.Playwright;
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Data;
 
 namespace OrderFulfillment.Console.Tests.Pages;
 

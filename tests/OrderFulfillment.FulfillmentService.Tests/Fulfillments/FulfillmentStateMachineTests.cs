@@ -1,6 +1,6 @@
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Data;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.FulfillmentService.Fulfillments;
+using OrderFulfillment.Messaging;
 using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.FulfillmentService.Tests.Fulfillments;

@@ -1,6 +1,5 @@
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Data;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
 using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.FulfillmentService.Tests.Fulfillments;

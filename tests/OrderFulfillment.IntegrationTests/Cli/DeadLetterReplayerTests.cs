@@ -19,7 +19,7 @@ public sealed class DeadLetterReplayerTests
             DeliveryMode = DeliveryModes.Transient,
             Headers = new Dictionary<string, object?>
             {
-                ["MT-Fault-ExceptionType"] = Encoding.UTF8.GetBytes("OrderFulfillment.ServiceDefaults.Messaging.UnknownFulfillmentException"),
+                ["MT-Fault-ExceptionType"] = Encoding.UTF8.GetBytes("OrderFulfillment.FulfillmentService.Fulfillments.UnknownFulfillmentException"),
                 ["MT-Fault-Message"] = Encoding.UTF8.GetBytes("Unknown fulfillmentId"),
                 ["MT-Fault-RetryCount"] = 3,
                 ["MT-Reason"] = Encoding.UTF8.GetBytes("fault"),

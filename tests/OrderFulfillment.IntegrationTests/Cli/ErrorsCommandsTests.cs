@@ -1,5 +1,5 @@
+using OrderFulfillment.Contracts;
 using System.Text;
-using OrderFulfillment.ServiceDefaults.Data;
 using Xunit.Abstractions;
 
 namespace OrderFulfillment.IntegrationTests.Cli;

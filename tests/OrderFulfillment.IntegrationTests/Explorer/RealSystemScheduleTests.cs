@@ -1,5 +1,5 @@
+using OrderFulfillment.Contracts;
 using System.Text;
-using OrderFulfillment.ServiceDefaults.Data;
 using OrderFulfillment.TestSupport;
 using OrderFulfillment.TestSupport.Schedules;
 using Xunit.Abstractions;

@@ -1,5 +1,6 @@
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Messaging;
+using OrderFulfillment.Messaging;
+using OrderFulfillment.OrderService.OrderStatus;
 
 namespace OrderFulfillment.OrderService.Tests.OrderStatus;
 

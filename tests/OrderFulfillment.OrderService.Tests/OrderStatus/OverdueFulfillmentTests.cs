@@ -1,5 +1,4 @@
 using OrderFulfillment.Contracts;
-using OrderFulfillment.ServiceDefaults.Data;
 
 namespace OrderFulfillment.OrderService.Tests.OrderStatus;
 

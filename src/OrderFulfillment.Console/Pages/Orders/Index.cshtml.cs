@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Operations.Connections;
-using OrderFulfillment.Operations.Messages;
 
 namespace OrderFulfillment.Console.Pages.Orders;
 

@@ -1,0 +1,108 @@
+using MassTransit;
+using MassTransit.Logging;
+using MassTransit.Monitoring;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using OrderFulfillment.Persistence;
+using OrderFulfillment.Messaging;
+
+namespace OrderFulfillment.Hosting;
+
+/// <summary>What both services share: options, health, metrics, tracing, problem details and the database registration.</summary>
+public static class ServiceHosting
+{
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        // ASPNETCORE_URLS or --urls win; the default is the address the README gives.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(defaultUrl);
+        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(options =>
+        {
+            // The host does not start until the bus is connected, and gives up with the reason after the timeout.
+            options.WaitUntilStarted = true;
+            options.StartTimeout = TimeSpan.FromSeconds(30);
+            options.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddSingleton<OrderFulfillmentMetrics>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithMetrics(metrics => metrics
+                .AddMeter(InstrumentationOptions.MeterName, OrderFulfillmentMetrics.MeterName, Persistence.PersistenceExtensions.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddPrometheusExporter());
+
+        // Tracing is off unless Telemetry__Exporter is otlp or console (OTLP endpoint: OTEL_EXPORTER_OTLP_ENDPOINT).
+        var exporter = builder.Configuration.GetValue<string>("Telemetry:Exporter") ?? "none";
+        if (!exporter.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            telemetry.WithTracing(tracing =>
+            {
+                tracing.AddSource(DiagnosticHeaders.DefaultListenerName).AddAspNetCoreInstrumentation();
+                if (exporter.Equals("console", StringComparison.OrdinalIgnoreCase))
+                    tracing.AddConsoleExporter();
+                else
+                    tracing.AddOtlpExporter();
+            });
+        }
+
+        return builder;
+    }
+
+    /// <summary>The service's DbContext on PostgreSQL; the connection string is required and checked at start.</summary>
+    public static WebApplicationBuilder AddServiceDatabase<TDbContext>(this WebApplicationBuilder builder, string connectionStringName)
+        where TDbContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var connectionString = builder.Configuration.GetConnectionString(connectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException($"The connection string ConnectionStrings__{connectionStringName} is not set.");
+        var tuned = PersistenceExtensions.WithMessageProcessingDefaults(connectionString);
+        // Pooled: each consumed message takes a DbContext from the pool instead of building one (state is reset on return).
+        builder.Services.AddDbContextPool<TDbContext>(options => options.UseNpgsql(tuned));
+        builder.Services.AddHealthChecks()
+            .AddDbContextCheck<TDbContext>("database", tags: ["ready"])
+            .AddCheck<MigrationsHealthCheck<TDbContext>>("migrations", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied), /metrics, /openapi; API keys when configured.</summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseApiKeys();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi();
+        return app;
+    }
+
+    sealed class MigrationsHealthCheck<TDbContext>(TDbContext dbContext) : IHealthCheck
+        where TDbContext : DbContext
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var pending = (await dbContext.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            return pending.Count == 0
+                ? HealthCheckResult.Healthy("all migrations applied")
+                : HealthCheckResult.Unhealthy($"pending migrations: {string.Join(", ", pending)}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MassTransit;
+using MassTransit.Middleware;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrderFulfillment.Contracts;
+using OrderFulfillment.Persistence;
+
+namespace OrderFulfillment.Messaging;
+
+/// <summary>How both services talk to RabbitMQ: the contract's exchange names, plain JSON in, and the endpoint pipeline.</summary>
+public static class ContractBusConfiguration
+{
+    /// <summary>RabbitMQ from <see cref="RabbitMqOptions"/>, with publisher confirms and the contract's topology.</summary>
+    public static void UsingContractRabbitMq(this IBusRegistrationConfigurator bus,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator> configureEndpoints)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        // MassTransit would report usage to its vendor's server: nothing leaves the deployment unasked.
+        bus.DisableUsageTelemetry();
+        bus.UsingRabbitMq((context, cfg) =>
+        {
+            var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+            var nodes = RabbitMqNodes.Of(options);
+            cfg.Host(nodes[0].Host, (ushort)nodes[0].Port, options.VirtualHost, host =>
+            {
+                if (nodes.Count > 1)
+                    host.UseCluster(cluster => { foreach (var node in nodes) cluster.Node(node.ToString()); });
+                host.Username(options.Username);
+                host.Password(options.Password);
+                host.PublisherConfirmation = true;
+                host.RequestedConnectionTimeout(TimeSpan.FromSeconds(5));
+            });
+            cfg.PrefetchCount = options.PrefetchCount;
+            cfg.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
+            cfg.ConfigureContractMessages();
+            cfg.UseContractQueueType(options);
+            configureEndpoints(context, cfg);
+        });
+    }
+
+    /// <summary>
+    /// Names each contract message's exchange as the contract does, accepts plain JSON typed by its exchange, and writes
+    /// timestamps as UTC ISO-8601. Harness tests call it too, so they see what production sees.
+    /// </summary>
+    public static void ConfigureContractMessages(this IBusFactoryConfigurator cfg)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        var setEntityName = typeof(ContractBusConfiguration).GetMethod(nameof(SetEntityName),
+            System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        foreach (var (type, exchange) in ContractExchanges.ByType)
+            setEntityName.MakeGenericMethod(type).Invoke(null, [cfg, exchange]);
+
+        cfg.AddDeserializer(new Utf8CheckedSerializerFactory(new ExchangeTypedJsonSerializerFactory()));
+        cfg.AddDeserializer(new Utf8CheckedSerializerFactory(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory()));
+        cfg.ConfigureJsonSerializerOptions(options =>
+        {
+            if (!options.Converters.OfType<UtcTimestampConverter>().Any())
+                options.Converters.Add(new UtcTimestampConverter());
+            // A field without a value is left out ("warehouseId where given"); previousStatus opts back in to null.
+            options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            return options;
+        });
+    }
+
+    /// <summary>
+    /// The pipeline of every endpoint: contract validation, retry (outside the transaction, so each attempt is fresh),
+    /// the transactional outbox and inbox, and an error pipe that keeps the reason and raises the dead-letter alert.
+    /// </summary>
+    /// <param name="transactionalOutbox">Off only in harness tests, whose in-memory database has no outbox tables.</param>
+    public static void UseContractPipeline<TDbContext>(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context,
+        bool transactionalOutbox = true)
+        where TDbContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        endpoint.UseContractErrorPipe(context);
+        endpoint.UseContractRetry(context);
+        if (transactionalOutbox)
+            endpoint.UseTransactionalOutbox<TDbContext>(context);
+        endpoint.UseConsumeFilter(typeof(ContractValidationFilter<>), context);
+    }
+
+    /// <summary>
+    /// Error queue with the reason in its headers, plus the alert; no fault events are published. A message no consumer
+    /// took goes the same way, instead of to <c>_skipped</c>: every message not processed ends once in <c>_error</c>.
+    /// </summary>
+    public static void UseContractErrorPipe(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var logger = context.GetRequiredService<ILoggerFactory>().CreateLogger("OrderFulfillment.DeadLetters");
+        var alert = new DeadLetterAlertFilter(logger, context.GetRequiredService<OrderFulfillmentMetrics>().DeadLetters);
+        // The one error pipe: MassTransit's for a message that failed, and the same steps for one that no consumer took.
+        void MoveToErrorQueue(IPipeConfigurator<ExceptionReceiveContext> error)
+        {
+            error.UseFilter(alert);
+            error.UseFilter(new ErrorTransportFilter());
+        }
+
+        endpoint.ConfigureError(MoveToErrorQueue);
+        var errorPipe = Pipe.New<ExceptionReceiveContext>(MoveToErrorQueue);
+        endpoint.ConfigureDeadLetter(deadLetter => deadLetter.UseFilter(new NotConsumedFilter(errorPipe)));
+    }
+
+    /// <summary>
+    /// Messages of the queue are applied in the order they arrive, with one instance of the service or several. Across
+    /// instances: RabbitMQ's single active consumer, so one instance receives the queue's messages, in queue order, and
+    /// when it goes away the broker hands the queue to the next. Inside it: <see cref="DeliveryOrderFilter"/> lets them
+    /// into the pipeline in delivery order, where the endpoint's partitioner keeps them in that order per saga. The
+    /// single active consumer is a RabbitMQ setting, left out on other transports (the test harness).
+    /// </summary>
+    public static void KeepArrivalOrder(this IReceiveEndpointConfigurator endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.SingleActiveConsumer = true;
+        endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter()));
+    }
+
+    static void SetEntityName<T>(IBusFactoryConfigurator cfg, string exchange)
+        where T : class =>
+        cfg.Message<T>(topology => topology.SetEntityName(exchange));
+
+    /// <summary>Writes <c>2026-11-24T10:00:00Z</c> rather than <c>+00:00</c>; reads any ISO-8601 offset.</summary>
+    sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset().ToUniversalTime();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(ContractTimestamps.Write(value));
+    }
+}
