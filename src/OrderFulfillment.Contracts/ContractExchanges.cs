@@ -22,7 +22,6 @@ public static class ContractExchanges
         [typeof(OrderStatusChanged)] = OrderStatusChanged.Exchange,
         [typeof(FulfillmentStatusChanged)] = FulfillmentStatusChanged.Exchange,
         [typeof(OrderCancellationRefused)] = OrderCancellationRefused.Exchange,
-        [typeof(FulfillmentRequested)] = FulfillmentRequested.Exchange,
         [typeof(FulfillmentOverdue)] = FulfillmentOverdue.Exchange,
     };
 

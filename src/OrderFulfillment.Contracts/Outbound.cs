@@ -69,20 +69,6 @@ public sealed record OrderCancellationRefused
 }
 
 /// <summary>
-/// <c>fulfillment.requested</c>, internal to the fulfillment service: one per warehouse of a confirmed order.
-/// </summary>
-public sealed record FulfillmentRequested
-{
-    public const string Exchange = "fulfillment.requested";
-    public required Guid FulfillmentId { get; init; }
-    public required string OrderId { get; init; }
-    public required string WarehouseId { get; init; }
-    public required IReadOnlyList<FulfillmentLine> Lines { get; init; }
-    public required int FulfillmentCount { get; init; }
-    public required DateTimeOffset RequestedAt { get; init; }
-}
-
-/// <summary>
 /// <c>fulfillment.overdue</c>, added to the contract: a fulfillment has stayed in <see cref="Status"/> past its configured
 /// deadline (<c>FulfillmentDeadlines__&lt;status&gt;</c>). Published once per stay in a status; not published when the status
 /// changes before the deadline.

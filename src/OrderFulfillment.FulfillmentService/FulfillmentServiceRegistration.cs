@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
@@ -23,6 +24,7 @@ public static class FulfillmentServiceRegistration
     public static IBusRegistrationConfigurator AddFulfillmentSagas(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
+        bus.TryAddSingleton<OrderFulfillmentMetrics>();
         bus.AddSagaStateMachine<FulfillmentStateMachine, FulfillmentState>()
             .PostgresRepository<FulfillmentState, FulfillmentDbContext>()
             .Endpoint(e => e.Name = FulfillmentQueue);
@@ -42,7 +44,6 @@ public static class FulfillmentServiceRegistration
             // fulfillment at a time, retries included, while different fulfillments run side by side.
             e.KeepArrivalOrder();
             var perFulfillment = e.CreatePartitioner(FulfillmentPartitions);
-            e.UsePartitioner<FulfillmentRequested>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehousePickingStarted>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehousePicked>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehousePackingStarted>(perFulfillment, c => c.Message.FulfillmentId);
@@ -52,19 +53,28 @@ public static class FulfillmentServiceRegistration
             e.UsePartitioner<WarehouseCompleted>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehouseCancelled>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<FulfillmentDeadlineReached>(perFulfillment, c => c.Message.FulfillmentId);
-            // The deadline timeouts come to this queue by a send, from the outbox's scheduler: no exchange is bound for them.
+            // The saga's internal events travel on no exchange: the deadline timeouts come to this queue by a send from
+            // the outbox's scheduler; planning and cancelling with the order are raised by the order-events consumers.
             e.ConfigureMessageTopology<FulfillmentDeadlineReached>(false);
-            // Without the transactional outbox (harness tests), MassTransit's in-memory delayed scheduler stands in.
-            if (!transactionalOutbox)
-                e.UseFilter(new MassTransit.Middleware.DelayedMessageSchedulerFilter());
+            e.ConfigureMessageTopology<FulfillmentPlanned>(false);
+            e.ConfigureMessageTopology<CancelledWithOrder>(false);
+            e.UseHarnessScheduler(transactionalOutbox);
             e.UseContractPipeline<FulfillmentDbContext>(context, transactionalOutbox);
             e.ConfigureSaga<FulfillmentState>(context);
         });
         cfg.ReceiveEndpoint(OrderEventsQueue, e =>
         {
+            e.UseHarnessScheduler(transactionalOutbox);
             e.UseContractPipeline<FulfillmentDbContext>(context, transactionalOutbox);
             e.ConfigureConsumer<OrderStatusChangedConsumer>(context);
             e.ConfigureConsumer<OrderCancellationRequestedConsumer>(context);
         });
+    }
+
+    /// <summary>Without the transactional outbox (harness tests), MassTransit's in-memory delayed scheduler stands in for its scheduler.</summary>
+    static void UseHarnessScheduler(this IReceiveEndpointConfigurator endpoint, bool transactionalOutbox)
+    {
+        if (!transactionalOutbox)
+            endpoint.UseFilter(new MassTransit.Middleware.DelayedMessageSchedulerFilter());
     }
 }

@@ -10,7 +10,7 @@ using OrderFulfillment.Messaging;
 NativeHeap.ReturnFreedMemoryToTheSystem();
 var builder = WebApplication.CreateSlimBuilder(args);
 
-builder.AddServiceDefaults("fulfillment-service", "http://localhost:5200");
+builder.AddServiceHosting("fulfillment-service", "http://localhost:5200");
 builder.AddServiceDatabase<FulfillmentDbContext>("FulfillmentDb");
 builder.Services.AddOptions<WarehouseRoutingOptions>().BindConfiguration(WarehouseRoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<FulfillmentDeadlineOptions>().BindConfiguration(FulfillmentDeadlineOptions.Section);
@@ -28,7 +28,7 @@ builder.Services.AddMassTransit(bus =>
 
 var app = builder.Build();
 
-app.MapServiceDefaults();
+app.MapServiceHosting();
 app.MapFulfillmentEndpoints();
 
 await app.CheckBrokerReachableAsync(TimeSpan.FromSeconds(10));

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -20,7 +21,7 @@ namespace OrderFulfillment.Hosting;
 /// <summary>What both services share: options, health, metrics, tracing, problem details and the database registration.</summary>
 public static class ServiceHosting
 {
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
+    public static WebApplicationBuilder AddServiceHosting(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
     {
         ArgumentNullException.ThrowIfNull(builder);
         // ASPNETCORE_URLS or --urls win; the default is the address the README gives.
@@ -34,7 +35,7 @@ public static class ServiceHosting
             options.StartTimeout = TimeSpan.FromSeconds(30);
             options.StopTimeout = TimeSpan.FromSeconds(30);
         });
-        builder.Services.AddSingleton<OrderFulfillmentMetrics>();
+        builder.Services.TryAddSingleton<OrderFulfillmentMetrics>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
@@ -81,7 +82,7 @@ public static class ServiceHosting
     }
 
     /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied), /metrics, /openapi; API keys when configured.</summary>
-    public static WebApplication MapServiceDefaults(this WebApplication app)
+    public static WebApplication MapServiceHosting(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();

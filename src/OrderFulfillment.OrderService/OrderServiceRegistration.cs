@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.OrderService.Data;
 using OrderFulfillment.OrderService.OrderStatus;
@@ -19,6 +20,7 @@ public static class OrderServiceRegistration
     public static IBusRegistrationConfigurator AddOrderStatusSaga(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
+        bus.TryAddSingleton<OrderFulfillmentMetrics>();
         bus.AddSagaStateMachine<OrderStateMachine, OrderState>()
             .PostgresRepository<OrderState, OrderDbContext>()
             .Endpoint(e => e.Name = OrderStatusQueue);

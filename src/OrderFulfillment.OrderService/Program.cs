@@ -10,7 +10,7 @@ using OrderFulfillment.Messaging;
 NativeHeap.ReturnFreedMemoryToTheSystem();
 var builder = WebApplication.CreateSlimBuilder(args);
 
-builder.AddServiceDefaults("order-service", "http://localhost:5100");
+builder.AddServiceHosting("order-service", "http://localhost:5100");
 builder.AddServiceDatabase<OrderDbContext>("OrderDb");
 
 builder.Services.AddMassTransit(bus =>
@@ -26,7 +26,7 @@ builder.Services.AddMassTransit(bus =>
 
 var app = builder.Build();
 
-app.MapServiceDefaults();
+app.MapServiceHosting();
 app.MapOrderStatusEndpoints();
 
 await app.CheckBrokerReachableAsync(TimeSpan.FromSeconds(10));

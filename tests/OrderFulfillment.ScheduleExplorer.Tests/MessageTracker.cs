@@ -104,7 +104,6 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver
         DeliveryConfirmed m => m.OrderId,
         OrderStatusChanged m => m.OrderId,
         FulfillmentStatusChanged m => m.OrderId,
-        FulfillmentRequested m => m.OrderId,
         OrderCancellationRefused m => m.OrderId,
         WarehousePickingStarted m => Fulfillment(m.FulfillmentId),
         WarehousePicked m => Fulfillment(m.FulfillmentId),

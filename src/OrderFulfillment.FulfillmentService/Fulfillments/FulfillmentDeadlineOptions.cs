@@ -40,9 +40,3 @@ public sealed class FulfillmentDeadlineOptions
     /// <summary>No status has a deadline (the schedule explorer's harness, whose runs never wait hours).</summary>
     public void Clear() => Pending = Planning = Picking = Picked = Packing = Packed = Ready = Shipped = null;
 }
-
-/// <summary>
-/// The timeout a fulfillment schedules on entering a status with a deadline. Internal to the fulfillment service: it is
-/// sent to the service's own <c>fulfillment</c> queue, on no contract exchange.
-/// </summary>
-public sealed record FulfillmentDeadlineReached(Guid FulfillmentId, string Status, DateTimeOffset Since, DateTimeOffset Deadline);

@@ -1,4 +1,5 @@
 using OrderFulfillment.Contracts;
+using OrderFulfillment.Messaging;
 using OrderFulfillment.Persistence;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
@@ -44,7 +45,7 @@ public sealed class FulfillmentState : IVersionedSaga
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>The contract's status: the state's name, as the wire spells it.</summary>
-    public string Status => CurrentState.ToLowerInvariant();
+    public string Status => SagaStates.StatusOf(CurrentState);
 }
 
 /// <summary>One status change, as it was announced.</summary>

@@ -1,15 +1,18 @@
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OrderFulfillment.Contracts;
+using OrderFulfillment.FulfillmentService.Data;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 
 /// <summary>
 /// Plans a confirmed order: its lines are grouped by warehouse (a line without one is routed by the rules), and one
-/// fulfillment is requested per warehouse, with an id that is stable for the order and warehouse, so that a
-/// redelivered or repeated confirmation requests the same fulfillments again and creates nothing twice.
+/// fulfillment is created per warehouse, all in the transaction of this message, each announcing pending and planning.
+/// A fulfillment's id is stable for the order and warehouse, so a repeated confirmation creates nothing twice.
 /// </summary>
-public sealed class OrderStatusChangedConsumer(IOptions<WarehouseRoutingOptions> routing) : IConsumer<OrderStatusChanged>
+public sealed class OrderStatusChangedConsumer(FulfillmentDbContext dbContext, FulfillmentStateMachine machine, IOptions<WarehouseRoutingOptions> routing)
+    : IConsumer<OrderStatusChanged>
 {
     public async Task Consume(ConsumeContext<OrderStatusChanged> context)
     {
@@ -21,18 +24,24 @@ public sealed class OrderStatusChangedConsumer(IOptions<WarehouseRoutingOptions>
             .GroupBy(line => line.WarehouseId ?? routing.Value.Assign(line.Sku), StringComparer.Ordinal)
             .OrderBy(group => group.Key, StringComparer.Ordinal)
             .ToList();
+        var plans = byWarehouse.Select(warehouse => new FulfillmentPlanned(
+            DeterministicId.ForFulfillment(order.OrderId, warehouse.Key),
+            order.OrderId,
+            warehouse.Key,
+            [.. warehouse.Select(line => new FulfillmentLine { Sku = line.Sku, Quantity = line.Quantity })],
+            byWarehouse.Count,
+            order.ChangedAt)).ToList();
 
-        foreach (var warehouse in byWarehouse)
+        var ids = plans.Select(plan => plan.FulfillmentId).ToList();
+        var existing = await dbContext.Fulfillments.Where(f => ids.Contains(f.CorrelationId)).Select(f => f.CorrelationId)
+            .ToListAsync(context.CancellationToken);
+        foreach (var plan in plans.Where(plan => !existing.Contains(plan.FulfillmentId)))
         {
-            await context.Publish(new FulfillmentRequested
-            {
-                FulfillmentId = DeterministicId.ForFulfillment(order.OrderId, warehouse.Key),
-                OrderId = order.OrderId,
-                WarehouseId = warehouse.Key,
-                Lines = [.. warehouse.Select(line => new FulfillmentLine { Sku = line.Sku, Quantity = line.Quantity })],
-                FulfillmentCount = byWarehouse.Count,
-                RequestedAt = order.ChangedAt,
-            });
+            var fulfillment = new FulfillmentState { CorrelationId = plan.FulfillmentId };
+            await machine.RaiseAsync(context, fulfillment, machine.Planned, plan);
+            dbContext.Fulfillments.Add(fulfillment);
         }
+
+        await dbContext.SaveChangesAsync(context.CancellationToken);
     }
 }

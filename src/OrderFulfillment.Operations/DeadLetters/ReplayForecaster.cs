@@ -53,32 +53,20 @@ public sealed class ReplayForecaster(ServiceApi api)
             return new(ReplayOutcome.WouldFail, "unknown fulfillment");
 
         var current = fulfillment.Text("status") ?? "";
-        if (step == WarehouseStep.Cancelled)
+        // The status a cancelled fulfillment was cancelled from: the previous status of its cancelled entry.
+        var cancelledFrom = current == FulfillmentStatuses.Cancelled
+            ? fulfillment.Items("history").LastOrDefault(h => h.Text("status") == FulfillmentStatuses.Cancelled).Text("previousStatus")
+            : null;
+        var target = step.TargetStatus;
+        return FulfillmentSteps.Outcome(current, target, cancelledFrom) switch
         {
-            return current switch
-            {
-                FulfillmentStatuses.Cancelled => new(ReplayOutcome.Duplicate, "the fulfillment is already cancelled"),
-                FulfillmentStatuses.Shipped or FulfillmentStatuses.Completed => new(ReplayOutcome.WouldFail, "already shipped"),
-                _ => new(ReplayOutcome.Applied, $"{current} → cancelled"),
-            };
-        }
-
-        var target = FulfillmentStatuses.Rank(step.TargetStatus);
-        if (current == FulfillmentStatuses.Cancelled)
-        {
-            // A step the fulfillment had reached before it was cancelled is stale; a later one is rejected.
-            var cancelledFrom = fulfillment.Items("history").LastOrDefault(h => h.Text("status") == FulfillmentStatuses.Cancelled).Text("previousStatus");
-            return target <= FulfillmentStatuses.Rank(cancelledFrom ?? FulfillmentStatuses.Pending)
-                ? new(ReplayOutcome.Stale, $"cancelled from {cancelledFrom}, which is past {step.TargetStatus}")
-                : new(ReplayOutcome.WouldFail, $"the fulfillment was cancelled (from {cancelledFrom ?? "?"})");
-        }
-
-        var rank = FulfillmentStatuses.Rank(current);
-        if (target == rank)
-            return new(ReplayOutcome.Duplicate, $"the fulfillment is already {current}");
-        return target < rank
-            ? new(ReplayOutcome.Stale, $"the fulfillment is {current}, past {step.TargetStatus}")
-            : new(ReplayOutcome.Applied, $"{current} → {step.TargetStatus}");
+            StepOutcome.Applied => new(ReplayOutcome.Applied, $"{current} → {target}"),
+            StepOutcome.AlreadyThere => new(ReplayOutcome.Duplicate, $"the fulfillment is already {current}"),
+            StepOutcome.Passed when cancelledFrom is not null => new(ReplayOutcome.Stale, $"cancelled from {cancelledFrom}, which is past {target}"),
+            StepOutcome.Passed => new(ReplayOutcome.Stale, $"the fulfillment is {current}, past {target}"),
+            _ when current == FulfillmentStatuses.Cancelled => new(ReplayOutcome.WouldFail, $"the fulfillment was cancelled (from {cancelledFrom ?? "?"})"),
+            _ => new(ReplayOutcome.WouldFail, $"the fulfillment is {current}: {target} is refused"),
+        };
     }
 
     async Task<ReplayOutcome> OrderConfirmedAsync(DeadLetter letter, CancellationToken ct)
@@ -103,7 +91,7 @@ public sealed class ReplayForecaster(ServiceApi api)
             return tracked.Text("deliveredAt") is not null
                 ? new(ReplayOutcome.Duplicate, $"fulfillment {id} is already delivered")
                 : new(ReplayOutcome.Applied, $"fulfillment {id} is {tracked.Text("status")}: delivered" +
-                                             (tracked.Text("status") is FulfillmentStatuses.Shipped or FulfillmentStatuses.Completed ? "" : " once shipped (held)"));
+                                             (FulfillmentSteps.HasShipped(tracked.Text("status") ?? "") ? "" : " once shipped (held)"));
         }
 
         var count = order.Number("fulfillmentCount") ?? 0;

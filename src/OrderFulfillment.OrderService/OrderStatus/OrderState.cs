@@ -1,4 +1,5 @@
 using OrderFulfillment.Contracts;
+using OrderFulfillment.Messaging;
 using OrderFulfillment.Persistence;
 
 namespace OrderFulfillment.OrderService.OrderStatus;
@@ -12,8 +13,8 @@ public sealed class OrderState : IVersionedSaga
 
     public string OrderId { get; set; } = null!;
 
-    /// <summary>The contract's order status (confirmed … delivered, or cancelled).</summary>
-    public string Status { get; set; } = null!;
+    /// <summary>The contract's order status (confirmed … delivered, or cancelled): the current state, as the wire spells it.</summary>
+    public string Status => SagaStates.StatusOf(CurrentState);
 
     public DateTimeOffset ConfirmedAt { get; set; }
     public List<OrderLine> Lines { get; set; } = [];

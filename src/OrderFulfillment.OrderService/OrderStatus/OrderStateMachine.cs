@@ -5,14 +5,19 @@ using OrderFulfillment.Messaging;
 namespace OrderFulfillment.OrderService.OrderStatus;
 
 /// <summary>
-/// The customer-facing status of an order. It starts on order.confirmed, follows the order's fulfillments through
-/// fulfillment.status_changed and delivery.confirmed, and publishes order.status_changed whenever the derived status
-/// moves forward (see <see cref="OrderStatusRules"/>). Every message received lands in the order's timeline, with what it did.
+/// The customer-facing status of an order, one state per order status of the contract (as the fulfillment saga has one
+/// per fulfillment status). It starts on order.confirmed, follows the order's fulfillments through
+/// fulfillment.status_changed and delivery.confirmed, and moves to the status they call for whenever that is a step
+/// forward (<see cref="OrderStatusRules"/>), publishing order.status_changed. Every message received is recorded on the
+/// order's timeline, with what it did.
 /// </summary>
 public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
 {
-    public OrderStateMachine()
+    readonly OrderFulfillmentMetrics _metrics;
+
+    public OrderStateMachine(OrderFulfillmentMetrics metrics)
     {
+        _metrics = metrics;
         InstanceState(x => x.CurrentState);
 
         Event(() => OrderConfirmed, e => e.CorrelateById(c => DeterministicId.ForOrder(c.Message.OrderId)));
@@ -24,17 +29,17 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
 
         Initially(
             When(OrderConfirmed)
-                .ThenAsync(StartAsync)
-                .TransitionTo(Open));
+                .TransitionTo(Confirmed)
+                .ThenAsync(StartAsync));
 
         DuringAny(
             When(OrderConfirmed)
-                .Then(c => Log(c.Saga, Contracts.OrderConfirmed.Exchange, TimelineOutcomes.Duplicate, detail: "the order was confirmed before")),
+                .Then(c => RecordOnTimeline(c.Saga, Contracts.OrderConfirmed.Exchange, TimelineOutcomes.Duplicate, detail: "the order was confirmed before")),
             When(FulfillmentStatusChanged)
                 .ThenAsync(c =>
                 {
                     var outcome = OrderStatusRules.RecordFulfillment(c.Saga, c.Message);
-                    Log(c.Saga, Contracts.FulfillmentStatusChanged.Exchange, outcome, c.Message.FulfillmentId,
+                    RecordOnTimeline(c.Saga, Contracts.FulfillmentStatusChanged.Exchange, outcome, c.Message.FulfillmentId,
                         $"{c.Message.PreviousStatus ?? "-"} → {c.Message.Status} (sequence {c.Message.Sequence})");
                     return SettleAsync(c, Contracts.FulfillmentStatusChanged.Exchange, c.Message.ChangedAt);
                 }),
@@ -42,22 +47,28 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
                 .ThenAsync(c =>
                 {
                     var outcome = OrderStatusRules.RecordDelivery(c.Saga, c.Message);
-                    Log(c.Saga, Contracts.DeliveryConfirmed.Exchange, outcome, c.Message.FulfillmentId,
+                    RecordOnTimeline(c.Saga, Contracts.DeliveryConfirmed.Exchange, outcome, c.Message.FulfillmentId,
                         outcome == TimelineOutcomes.Held ? "kept until the fulfillment has shipped" : null);
                     return SettleAsync(c, Contracts.DeliveryConfirmed.Exchange, c.Message.DeliveredAt);
                 }),
             When(OrderCancellationRequested)
-                .Then(c => Log(c.Saga, Contracts.OrderCancellationRequested.Exchange, TimelineOutcomes.Recorded, detail: c.Message.Reason)),
+                .Then(c => RecordOnTimeline(c.Saga, Contracts.OrderCancellationRequested.Exchange, TimelineOutcomes.Recorded, detail: c.Message.Reason)),
             When(OrderCancellationRefused)
-                .Then(c => Log(c.Saga, Contracts.OrderCancellationRefused.Exchange, TimelineOutcomes.Refused, detail: c.Message.Reason)),
+                .Then(c => RecordOnTimeline(c.Saga, Contracts.OrderCancellationRefused.Exchange, TimelineOutcomes.Refused, detail: c.Message.Reason)),
             When(FulfillmentOverdue)
-                .Then(c => Log(c.Saga, Contracts.FulfillmentOverdue.Exchange, OrderStatusRules.RecordOverdue(c.Saga, c.Message), c.Message.FulfillmentId,
+                .Then(c => RecordOnTimeline(c.Saga, Contracts.FulfillmentOverdue.Exchange, OrderStatusRules.RecordOverdue(c.Saga, c.Message),
+                    c.Message.FulfillmentId,
                     string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"{c.Message.Status} since {c.Message.Since:O}, deadline {c.Message.Deadline:O}"))));
     }
 
-    public State Open { get; } = null!;
-    public State Closed { get; } = null!;
+    public State Confirmed { get; } = null!;
+    public State Processing { get; } = null!;
+    public State PartiallyShipped { get; } = null!;
+    public State Shipped { get; } = null!;
+    public State PartiallyDelivered { get; } = null!;
+    public State Delivered { get; } = null!;
+    public State Cancelled { get; } = null!;
 
     public Event<OrderConfirmed> OrderConfirmed { get; } = null!;
     public Event<FulfillmentStatusChanged> FulfillmentStatusChanged { get; } = null!;
@@ -66,16 +77,15 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
     public Event<OrderCancellationRefused> OrderCancellationRefused { get; } = null!;
     public Event<FulfillmentOverdue> FulfillmentOverdue { get; } = null!;
 
-    static async Task StartAsync(BehaviorContext<OrderState, OrderConfirmed> context)
+    Task StartAsync(BehaviorContext<OrderState, OrderConfirmed> context)
     {
         var order = context.Saga;
         order.OrderId = context.Message.OrderId;
         order.ConfirmedAt = context.Message.ConfirmedAt;
         order.Lines = [.. context.Message.Lines];
-        order.Status = OrderStatuses.Confirmed;
-        Log(order, Contracts.OrderConfirmed.Exchange, TimelineOutcomes.StatusChanged, status: OrderStatuses.Confirmed);
-        OrderFulfillmentMetrics.Transition("order", OrderStatuses.Confirmed);
-        await context.Publish(new OrderStatusChanged
+        RecordOnTimeline(order, Contracts.OrderConfirmed.Exchange, TimelineOutcomes.StatusChanged, status: OrderStatuses.Confirmed);
+        _metrics.Transition("order", OrderStatuses.Confirmed);
+        return context.Publish(new OrderStatusChanged
         {
             OrderId = order.OrderId,
             PreviousStatus = null,
@@ -86,7 +96,7 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
         });
     }
 
-    /// <summary>Publishes order.status_changed when the derived status moves forward; nothing when it does not.</summary>
+    /// <summary>Moves to the status the fulfillments call for and publishes order.status_changed, when that is a step forward.</summary>
     async Task SettleAsync<T>(BehaviorContext<OrderState, T> context, string cause, DateTimeOffset at)
         where T : class
     {
@@ -96,11 +106,9 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
             return;
 
         var previous = order.Status;
-        order.Status = derived;
-        Log(order, cause, TimelineOutcomes.StatusChanged, previous: previous, status: derived);
-        OrderFulfillmentMetrics.Transition("order", derived);
-        if (OrderStatusRules.IsFinal(derived))
-            await context.TransitionToState(Closed);
+        await context.TransitionToState(GetState(SagaStates.StateNameOf(derived)));
+        RecordOnTimeline(order, cause, TimelineOutcomes.StatusChanged, previous: previous, status: derived);
+        _metrics.Transition("order", derived);
         await context.Publish(new OrderStatusChanged
         {
             OrderId = order.OrderId,
@@ -111,7 +119,8 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
         });
     }
 
-    static void Log(OrderState order, string message, string outcome, Guid? fulfillmentId = null, string? detail = null,
+    /// <summary>Adds an entry to the order's timeline: the message received, and what it did.</summary>
+    static void RecordOnTimeline(OrderState order, string message, string outcome, Guid? fulfillmentId = null, string? detail = null,
         string? previous = null, string? status = null)
     {
         order.UpdatedAt = DateTimeOffset.UtcNow;

@@ -14,7 +14,6 @@ public sealed class OrderStateMap : SagaMap<OrderState>
         entity.Property(x => x.CorrelationId).HasColumnName("correlation_id");
         entity.Property(x => x.CurrentState).HasColumnName("current_state").HasMaxLength(32);
         entity.Property(x => x.OrderId).HasColumnName("order_id").HasMaxLength(64);
-        entity.Property(x => x.Status).HasColumnName("status").HasMaxLength(32);
         entity.Property(x => x.ConfirmedAt).HasColumnName("confirmed_at");
         entity.Property(x => x.Lines).HasJsonColumn("lines");
         entity.Property(x => x.FulfillmentCount).HasColumnName("fulfillment_count");
@@ -22,6 +21,7 @@ public sealed class OrderStateMap : SagaMap<OrderState>
         entity.Property(x => x.Timeline).HasJsonColumn("timeline");
         entity.Property(x => x.UpdatedAt).HasColumnName("updated_at");
         entity.HasIndex(x => x.OrderId).IsUnique();
-        entity.HasIndex(x => new { x.Status, x.OrderId });
+        entity.HasIndex(x => new { x.CurrentState, x.OrderId });
+        entity.Ignore(x => x.Status);
     }
 }

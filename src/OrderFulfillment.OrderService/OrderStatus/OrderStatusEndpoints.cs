@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Contracts;
+using OrderFulfillment.Messaging;
 using OrderFulfillment.OrderService.Data;
 
 namespace OrderFulfillment.OrderService.OrderStatus;
@@ -32,15 +33,20 @@ public static class OrderStatusEndpoints
 
             var query = db.Orders.AsNoTracking();
             if (status is not null)
-                query = query.Where(o => o.Status == status);
+            {
+                var state = SagaStates.StateNameOf(status);
+                query = query.Where(o => o.CurrentState == state);
+            }
             if (after is not null)
                 query = query.Where(o => o.OrderId.CompareTo(after) > 0);
             // "No change since": the operator console's stuck orders.
             if (updatedBefore is { } before)
                 query = query.Where(o => o.UpdatedAt < before.ToUniversalTime());
-            var page = await query.OrderBy(o => o.OrderId).Take(take + 1)
-                .Select(o => new OrderSummary(o.OrderId, o.Status, o.ConfirmedAt, o.UpdatedAt))
-                .ToListAsync(ct);
+            var page = (await query.OrderBy(o => o.OrderId).Take(take + 1)
+                    .Select(o => new { o.OrderId, o.CurrentState, o.ConfirmedAt, o.UpdatedAt })
+                    .ToListAsync(ct))
+                .Select(o => new OrderSummary(o.OrderId, SagaStates.StatusOf(o.CurrentState), o.ConfirmedAt, o.UpdatedAt))
+                .ToList();
             var next = page.Count > take ? page[take - 1].OrderId : null;
             return Results.Ok(new OrderPage([.. page.Take(take)], next));
         }).WithName("ListOrders");

@@ -103,13 +103,7 @@ public static class OrderStatusRules
         return Rank(next) > Rank(current);
     }
 
-    public static bool IsFinal(string status) => status is OrderStatuses.Delivered or OrderStatuses.Cancelled;
-
-    /// <summary>Whether any of the order's fulfillments has shipped (a cancellation is refused then).</summary>
-    public static bool AnyShipped(OrderState order) => order.Fulfillments.Any(HasShipped);
-
-    static bool HasShipped(TrackedFulfillment fulfillment) =>
-        FulfillmentStatuses.Rank(fulfillment.Status) >= FulfillmentStatuses.Rank(FulfillmentStatuses.Shipped);
+    static bool HasShipped(TrackedFulfillment fulfillment) => FulfillmentSteps.HasShipped(fulfillment.Status);
 
     static int Rank(string status)
     {

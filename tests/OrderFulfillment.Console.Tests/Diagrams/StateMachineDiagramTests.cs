@@ -1,5 +1,6 @@
 using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Fulfillments;
+using OrderFulfillment.Messaging;
 using OrderFulfillment.OrderService.OrderStatus;
 
 namespace OrderFulfillment.Console.Tests.Diagrams;
@@ -10,18 +11,19 @@ namespace OrderFulfillment.Console.Tests.Diagrams;
 /// </summary>
 public sealed class StateMachineDiagramTests
 {
-    public static string OrderMachine() => StateMachineMermaid.Write(new OrderStateMachine(),
-        state => state switch
-        {
-            "Open" => string.Join(", ", OrderStatuses.Progression.Where(s => s != OrderStatuses.Delivered)),
-            "Closed" => $"{OrderStatuses.Delivered}, {OrderStatuses.Cancelled}",
-            _ => null,
-        },
-        [new CodeTransition("Open", "Closed", $"order status {OrderStatuses.Delivered} or {OrderStatuses.Cancelled}")]);
+    // The order's states are its statuses; it moves to the one its fulfillments call for, forward only (in code).
+    public static string OrderMachine() => StateMachineMermaid.Write(new OrderStateMachine(new OrderFulfillmentMetrics()),
+        state => OrderStatuses.All.FirstOrDefault(s => s == SagaStates.StatusOf(state)),
+        [
+            .. OrderStatuses.Progression.Zip(OrderStatuses.Progression.Skip(1),
+                (from, to) => new CodeTransition(SagaStates.StateNameOf(from), SagaStates.StateNameOf(to), "derived from the fulfillments")),
+            new CodeTransition("Processing", "Cancelled", "every fulfillment cancelled (also from Confirmed)"),
+        ]);
 
-    // FulfillmentRequested announces pending and then planning in one step: the saga rests in Planning.
-    public static string FulfillmentMachine() => StateMachineMermaid.Write(new FulfillmentStateMachine(Microsoft.Extensions.Options.Options.Create(new FulfillmentDeadlineOptions())),
-        state => FulfillmentStatuses.All.FirstOrDefault(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase)),
+    // Planned announces pending and then planning in one step: the saga rests in Planning.
+    public static string FulfillmentMachine() => StateMachineMermaid.Write(
+        new FulfillmentStateMachine(Microsoft.Extensions.Options.Options.Create(new FulfillmentDeadlineOptions()), new OrderFulfillmentMetrics()),
+        state => FulfillmentStatuses.All.FirstOrDefault(s => s == SagaStates.StatusOf(state)),
         [new CodeTransition("Pending", "Planning", "announced, then planning at once")]);
 
     [Fact]
@@ -36,7 +38,7 @@ public sealed class StateMachineDiagramTests
         var diagram = FulfillmentMachine();
         foreach (var status in FulfillmentStatuses.All)
             Assert.Contains($": {status}\" as ", diagram, StringComparison.Ordinal);
-        Assert.Contains("[*] --> Planning : FulfillmentRequested", diagram, StringComparison.Ordinal);
+        Assert.Contains("[*] --> Planning : Planned", diagram, StringComparison.Ordinal);
         Assert.Contains("Shipped --> Completed : WarehouseCompleted (also from Pending … Ready)", diagram, StringComparison.Ordinal);
     }
 

@@ -46,7 +46,7 @@ public sealed class FulfillmentStateMachineTests
         var id = await h.PlannedFulfillmentAsync("ORD-2");
 
         await h.PlannedFulfillmentAsync("ORD-2");
-        await h.WaitUntilAsync(() => h.Harness.Consumed.Select<FulfillmentRequested>(HarnessHost.Now).Count() == 2, "the repeated request was consumed");
+        await h.WaitUntilAsync(() => h.Harness.Consumed.Select<OrderStatusChanged>(HarnessHost.Now).Count() == 2, "the repeated confirmation was consumed");
 
         Assert.Equal(2, h.Announced(id).Count);
         Assert.Equal(2, (await h.FulfillmentAsync(id)).Sequence);

@@ -58,12 +58,6 @@ namespace OrderFulfillment.OrderService.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("order_id");
 
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("status");
-
                     b.Property<string>("Timeline")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -84,7 +78,7 @@ namespace OrderFulfillment.OrderService.Data.Migrations
                     b.HasIndex("OrderId")
                         .IsUnique();
 
-                    b.HasIndex("Status", "OrderId");
+                    b.HasIndex("CurrentState", "OrderId");
 
                     b.ToTable("order_status", (string)null);
                 });
