@@ -18,9 +18,6 @@ namespace OrderFulfillment.FulfillmentService.Fulfillments;
 /// </summary>
 public sealed class FulfillmentStateMachine : MassTransitStateMachine<FulfillmentState>
 {
-    /// <summary>Deadlines come back to the saga's own queue, also when the change was made on the order-events queue.</summary>
-    static readonly Uri DeadlineAddress = new($"queue:{FulfillmentServiceRegistration.FulfillmentQueue}");
-
     readonly FulfillmentDeadlineOptions _deadlines;
     readonly OrderFulfillmentMetrics _metrics;
 
@@ -195,9 +192,12 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     {
         var fulfillment = context.Saga;
         var scheduler = context.GetPayload<MessageSchedulerContext>();
+        // Deadlines come back to the saga's own queue, on the broker of the queue this change came from (also when it was
+        // made on the order-events queue).
+        var deadlineAddress = new Uri(context.ReceiveContext.InputAddress, FulfillmentServiceRegistration.FulfillmentQueue);
         if (fulfillment.DeadlineTokenId is { } previous)
         {
-            await scheduler.CancelScheduledSend(DeadlineAddress, previous, context.CancellationToken);
+            await scheduler.CancelScheduledSend(deadlineAddress, previous, context.CancellationToken);
             fulfillment.DeadlineTokenId = null;
         }
 
@@ -205,7 +205,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         if (fulfillment.DeadlineAt is { } due)
         {
             var timeout = new FulfillmentDeadlineReached(fulfillment.CorrelationId, fulfillment.Status, fulfillment.StatusSince!.Value, due);
-            var scheduled = await scheduler.ScheduleSend(DeadlineAddress, due.UtcDateTime, timeout, context.CancellationToken);
+            var scheduled = await scheduler.ScheduleSend(deadlineAddress, due.UtcDateTime, timeout, context.CancellationToken);
             fulfillment.DeadlineTokenId = scheduled.TokenId;
         }
     }
