@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OrderFulfillment.Persistence.Inbox;
+using OrderFulfillment.Persistence.MessageTransaction;
 using OrderFulfillment.Persistence.Outbox;
 using OrderFulfillment.Persistence.Sagas;
 

@@ -6,7 +6,7 @@ using MassTransit.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using OrderFulfillment.Persistence.Inbox;
-using OrderFulfillment.Persistence.Sagas;
+using OrderFulfillment.Persistence.MessageTransaction;
 
 namespace OrderFulfillment.Persistence.Outbox;
 

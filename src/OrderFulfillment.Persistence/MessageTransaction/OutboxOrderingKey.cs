@@ -1,4 +1,4 @@
-namespace OrderFulfillment.Persistence.Outbox;
+namespace OrderFulfillment.Persistence.MessageTransaction;
 
 /// <summary>
 /// What the messages of one consumed message are ordered by: the saga instance that published them, when a saga did,
