@@ -242,7 +242,7 @@ public static class WorkloadP
             if (connectionString is not null)
             {
                 // As the services register theirs: a pooled DbContext and the library's connection defaults.
-                var tuned = PersistenceExtensions.WithMessageProcessingDefaults(connectionString);
+                var tuned = NpgsqlTuning.WithMessageProcessingDefaults(connectionString);
                 services.AddDbContextPool<BenchDbContext>(o => o.UseNpgsql(tuned));
             }
             services.AddMassTransit(x =>
