@@ -12,7 +12,7 @@ public static class TransactionalOutboxEndpoint
     /// Runs every consumer and saga of the endpoint inside the transactional outbox: one transaction holds the inbox row,
     /// the changes and the outbox rows. Put retries before this call, so that each attempt gets a fresh scope and transaction.
     /// It is also the endpoint's message scheduler: a saga's <c>Schedule(...)</c> writes its message to
-    /// <c>outbox_scheduled_message</c> in the same transaction, delivery sends it once it is due (from any instance, once),
+    /// <see cref="TransactionalOutboxTables.OutboxScheduledMessage"/> in the same transaction, delivery sends it once it is due (from any instance, once),
     /// and <c>Unschedule(...)</c> deletes it in the transaction that cancels it. No scheduler add-on or broker plugin is needed.
     /// </summary>
     public static void UseTransactionalOutbox<TDbContext>(this IReceiveEndpointConfigurator configurator, IRegistrationContext context)

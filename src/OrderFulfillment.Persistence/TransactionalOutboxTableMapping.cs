@@ -8,15 +8,16 @@ namespace OrderFulfillment.Persistence;
 public static class TransactionalOutboxTableMapping
 {
     /// <summary>
-    /// Maps the inbox and outbox tables into the service's model (call from <c>OnModelCreating</c>): <c>inbox_message</c>,
-    /// <c>outbox_message</c>, and <c>outbox_scheduled_message</c>, where scheduled sends wait until they are due.
+    /// Maps the inbox and outbox tables into the service's model (call from <c>OnModelCreating</c>):
+    /// <see cref="TransactionalOutboxTables.InboxMessage"/>, <see cref="TransactionalOutboxTables.OutboxMessage"/>, and <see cref="TransactionalOutboxTables.OutboxScheduledMessage"/>,
+    /// where scheduled sends wait until they are due.
     /// </summary>
     public static ModelBuilder AddTransactionalOutboxTables(this ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
         modelBuilder.Entity<InboxMessage>(inbox =>
         {
-            inbox.ToTable(InboxMessage.TableName);
+            inbox.ToTable(TransactionalOutboxTables.InboxMessage);
             inbox.HasKey(x => new { x.MessageId, x.ConsumerId });
             inbox.Property(x => x.MessageId).HasColumnName("message_id").HasMaxLength(256);
             inbox.Property(x => x.ConsumerId).HasColumnName("consumer_id");
@@ -25,7 +26,7 @@ public static class TransactionalOutboxTableMapping
         });
         modelBuilder.Entity<OutboxMessage>(outbox =>
         {
-            outbox.ToTable("outbox_message");
+            outbox.ToTable(TransactionalOutboxTables.OutboxMessage);
             outbox.HasKey(x => x.SequenceNumber);
             outbox.Property(x => x.SequenceNumber).HasColumnName("sequence_number").UseIdentityAlwaysColumn();
             outbox.Property(x => x.MessageId).HasColumnName("message_id");
@@ -52,7 +53,7 @@ public static class TransactionalOutboxTableMapping
         });
         modelBuilder.Entity<ScheduledOutboxMessage>(scheduled =>
         {
-            scheduled.ToTable(ScheduledOutboxMessage.TableName);
+            scheduled.ToTable(TransactionalOutboxTables.OutboxScheduledMessage);
             scheduled.HasKey(x => x.TokenId);
             scheduled.Property(x => x.TokenId).HasColumnName("token_id").ValueGeneratedNever();
             scheduled.Property(x => x.DeliverAt).HasColumnName("deliver_at");
