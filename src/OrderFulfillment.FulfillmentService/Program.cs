@@ -18,11 +18,8 @@ builder.Services.AddOptions<FulfillmentDeadlineOptions>().BindConfiguration(Fulf
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddFulfillmentSagas();
-    bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox =>
-    {
-        builder.Configuration.GetSection("Outbox").Bind(outbox);
-        outbox.AfterCommit = FaultInjection.KillAfterCommits(builder.Configuration);
-    });
+    bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddFaultInjection(builder.Configuration);
     bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureFulfillmentEndpoints(context));
 });
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OrderFulfillment.Persistence;
 
 namespace OrderFulfillment.Hosting;
 
@@ -10,17 +12,24 @@ namespace OrderFulfillment.Hosting;
 /// </summary>
 public static class FaultInjection
 {
-    public static Action? KillAfterCommits(IConfiguration configuration)
+    /// <summary>Adds the fault point as an <see cref="IOutboxCommitObserver"/> when <c>FaultInjection:KillAfterCommits</c> is set.</summary>
+    public static IServiceCollection AddFaultInjection(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var limit = configuration.GetValue<int?>("FaultInjection:KillAfterCommits");
-        if (limit is not > 0)
-            return null;
-        var commits = 0;
-        return () =>
+        if (limit is > 0)
+            services.AddSingleton<IOutboxCommitObserver>(new KillAfterCommits(limit.Value));
+        return services;
+    }
+
+    sealed class KillAfterCommits(int limit) : IOutboxCommitObserver
+    {
+        int _commits;
+
+        public void OnCommitted()
         {
-            if (Interlocked.Increment(ref commits) == limit)
+            if (Interlocked.Increment(ref _commits) == limit)
                 Process.GetCurrentProcess().Kill();
-        };
+        }
     }
 }

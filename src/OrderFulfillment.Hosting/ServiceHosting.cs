@@ -43,7 +43,7 @@ public static class ServiceHosting
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
-                .AddMeter(InstrumentationOptions.MeterName, OrderFulfillmentMetrics.MeterName, Persistence.PersistenceExtensions.MeterName)
+                .AddMeter(InstrumentationOptions.MeterName, OrderFulfillmentMetrics.MeterName, PersistenceRegistration.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddPrometheusExporter());
 
@@ -72,7 +72,7 @@ public static class ServiceHosting
         var connectionString = builder.Configuration.GetConnectionString(connectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException($"The connection string ConnectionStrings__{connectionStringName} is not set.");
-        var tuned = PersistenceExtensions.WithMessageProcessingDefaults(connectionString);
+        var tuned = NpgsqlTuning.WithMessageProcessingDefaults(connectionString);
         // Pooled: each consumed message takes a DbContext from the pool instead of building one (state is reset on return).
         builder.Services.AddDbContextPool<TDbContext>(options => options.UseNpgsql(tuned));
         builder.Services.AddHealthChecks()

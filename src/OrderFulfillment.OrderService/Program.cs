@@ -16,11 +16,8 @@ builder.AddServiceDatabase<OrderDbContext>("OrderDb");
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddOrderStatusSaga();
-    bus.AddTransactionalOutbox<OrderDbContext>(outbox =>
-    {
-        builder.Configuration.GetSection("Outbox").Bind(outbox);
-        outbox.AfterCommit = FaultInjection.KillAfterCommits(builder.Configuration);
-    });
+    bus.AddTransactionalOutbox<OrderDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddFaultInjection(builder.Configuration);
     bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureOrderEndpoints(context));
 });
 

@@ -20,10 +20,4 @@ public sealed class TransactionalOutboxOptions
 
     /// <summary>How often cleanup runs.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// Test-only fault point: called after a consumed message's transaction committed and before its outbox messages
-    /// are delivered (a crash here must lose nothing).
-    /// </summary>
-    public Action? AfterCommit { get; set; }
 }

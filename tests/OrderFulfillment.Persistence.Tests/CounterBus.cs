@@ -34,10 +34,11 @@ public sealed class CounterBus : IAsyncDisposable
     public string VirtualHost { get; }
     public IServiceProvider Services => _provider;
 
-    public static async Task<CounterBus> StartAsync(string purpose, Action<TransactionalOutboxOptions>? outbox = null, int concurrency = 16)
+    public static async Task<CounterBus> StartAsync(string purpose, Action<TransactionalOutboxOptions>? outbox = null, int concurrency = 16,
+        IOutboxCommitObserver? commitObserver = null)
     {
         var infrastructure = await TestInfrastructure.CreateAsync(purpose);
-        return await StartAsync(infrastructure, infrastructure.Database("counter"), outbox, concurrency, createDatabase: true);
+        return await StartAsync(infrastructure, infrastructure.Database("counter"), outbox, concurrency, createDatabase: true, commitObserver: commitObserver);
     }
 
     /// <summary>A second instance of the same service: same database, same vhost and queue; its own delivery service.</summary>
@@ -45,13 +46,15 @@ public sealed class CounterBus : IAsyncDisposable
         StartAsync(null, ConnectionString, outbox, 16, createDatabase: false, VirtualHost);
 
     static async Task<CounterBus> StartAsync(TestInfrastructure? infrastructure, string connectionString, Action<TransactionalOutboxOptions>? outbox,
-        int concurrency, bool createDatabase, string? virtualHost = null)
+        int concurrency, bool createDatabase, string? virtualHost = null, IOutboxCommitObserver? commitObserver = null)
     {
         var vhost = infrastructure?.VirtualHost ?? virtualHost!;
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         services.AddDbContext<CounterDbContext>(o => o.UseNpgsql(connectionString));
+        if (commitObserver is not null)
+            services.AddSingleton(commitObserver);
         services.AddMassTransit(x =>
         {
             x.AddSagaStateMachine<CounterStateMachine, CounterState>().PostgresRepository<CounterState, CounterDbContext>();

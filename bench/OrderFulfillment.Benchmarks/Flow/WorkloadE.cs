@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using OrderFulfillment.Persistence;
 
 namespace OrderFulfillment.Benchmarks.Flow;
 
@@ -307,9 +308,9 @@ public static class WorkloadE
         foreach (var (name, connectionString) in databases)
         {
             result[name] = new RowCounts(
-                await Infra.ScalarAsync(connectionString, "SELECT count(*) FROM outbox_message"),
-                await Infra.ScalarAsync(connectionString, "SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL"),
-                await Infra.ScalarAsync(connectionString, "SELECT count(*) FROM inbox_message"));
+                await Infra.ScalarAsync(connectionString, $"SELECT count(*) FROM {TransactionalOutboxTables.OutboxMessage}"),
+                await Infra.ScalarAsync(connectionString, $"SELECT count(*) FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at IS NULL"),
+                await Infra.ScalarAsync(connectionString, $"SELECT count(*) FROM {TransactionalOutboxTables.InboxMessage}"));
         }
 
         return result;
@@ -349,7 +350,7 @@ public static class WorkloadE
                 {
                     var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
                     await connection.OpenAsync();
-                    connections.Add((name, connection, new NpgsqlCommand("SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL", connection)));
+                    connections.Add((name, connection, new NpgsqlCommand($"SELECT count(*) FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at IS NULL", connection)));
                 }
 
                 using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));

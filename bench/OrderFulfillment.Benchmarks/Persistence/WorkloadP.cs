@@ -242,7 +242,7 @@ public static class WorkloadP
             if (connectionString is not null)
             {
                 // As the services register theirs: a pooled DbContext and the library's connection defaults.
-                var tuned = PersistenceExtensions.WithMessageProcessingDefaults(connectionString);
+                var tuned = NpgsqlTuning.WithMessageProcessingDefaults(connectionString);
                 services.AddDbContextPool<BenchDbContext>(o => o.UseNpgsql(tuned));
             }
             services.AddMassTransit(x =>
@@ -254,12 +254,9 @@ public static class WorkloadP
                     saga.PostgresRepository<StepState, BenchDbContext>();
                 if (variant == PVariant.OutboxInbox)
                 {
-                    x.AddTransactionalOutbox<BenchDbContext>(o =>
-                    {
-                        o.CleanupInterval = TimeSpan.FromHours(1);
-                        if (clock is not null)
-                            o.AfterCommit = clock.OnCommit;
-                    });
+                    x.AddTransactionalOutbox<BenchDbContext>(o => o.CleanupInterval = TimeSpan.FromHours(1));
+                    if (clock is not null)
+                        x.AddSingleton<IOutboxCommitObserver>(clock);
                 }
 
                 x.UsingRabbitMq((context, cfg) =>
@@ -430,15 +427,15 @@ public static class WorkloadP
 
     /// <summary>
     /// Notes when each step's transaction committed: a filter in front of the outbox puts a holder in the async flow,
-    /// and the outbox's after-commit callback (same flow) stamps it.
+    /// and the outbox's commit observer (called in the same flow) stamps it.
     /// </summary>
-    sealed class CommitClock
+    sealed class CommitClock : IOutboxCommitObserver
     {
         static readonly AsyncLocal<Holder?> _current = new();
 
         public ConcurrentDictionary<Guid, long> Commits { get; } = new();
 
-        public void OnCommit()
+        public void OnCommitted()
         {
             if (_current.Value is { } holder)
                 Commits[holder.StepId] = Stopwatch.GetTimestamp();

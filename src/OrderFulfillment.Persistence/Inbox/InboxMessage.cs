@@ -3,8 +3,6 @@ namespace OrderFulfillment.Persistence.Inbox;
 /// <summary>A message id that one consumer (endpoint and consumer type) has consumed; kept for the inbox window.</summary>
 internal sealed class InboxMessage
 {
-    public const string TableName = "inbox_message";
-
     public required string MessageId { get; init; }
     public required Guid ConsumerId { get; init; }
     public DateTimeOffset ReceivedAt { get; init; }

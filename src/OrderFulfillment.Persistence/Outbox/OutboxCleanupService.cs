@@ -51,17 +51,17 @@ internal sealed partial class OutboxCleanupService<TDbContext>(
         int outbox = 0, inbox = 0, removed;
         do
         {
-            removed = await dbContext.Database.ExecuteSqlAsync(
-                $"DELETE FROM outbox_message WHERE sequence_number IN (SELECT sequence_number FROM outbox_message WHERE delivered_at < {deliveredBefore} LIMIT {BatchSize})",
-                cancellationToken).ConfigureAwait(false);
+            removed = await dbContext.Database.ExecuteSqlRawAsync(
+                $"DELETE FROM {TransactionalOutboxTables.OutboxMessage} WHERE sequence_number IN (SELECT sequence_number FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at < {{0}} LIMIT {{1}})",
+                [deliveredBefore, BatchSize], cancellationToken).ConfigureAwait(false);
             outbox += removed;
         } while (removed == BatchSize);
 
         do
         {
-            removed = await dbContext.Database.ExecuteSqlAsync(
-                $"DELETE FROM inbox_message WHERE ctid IN (SELECT ctid FROM inbox_message WHERE received_at < {receivedBefore} LIMIT {BatchSize})",
-                cancellationToken).ConfigureAwait(false);
+            removed = await dbContext.Database.ExecuteSqlRawAsync(
+                $"DELETE FROM {TransactionalOutboxTables.InboxMessage} WHERE ctid IN (SELECT ctid FROM {TransactionalOutboxTables.InboxMessage} WHERE received_at < {{0}} LIMIT {{1}})",
+                [receivedBefore, BatchSize], cancellationToken).ConfigureAwait(false);
             inbox += removed;
         } while (removed == BatchSize);
 

@@ -89,7 +89,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
 
         var batchSize = options.Value.DeliveryBatchSize;
         var messages = await dbContext.Set<OutboxMessage>()
-            .FromSql($"SELECT * FROM outbox_message WHERE delivered_at IS NULL ORDER BY sequence_number LIMIT {batchSize}")
+            .FromSqlRaw($"SELECT * FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at IS NULL ORDER BY sequence_number LIMIT {{0}}", batchSize)
             .AsNoTracking()
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (messages.Count == 0)
@@ -99,8 +99,9 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         await Task.WhenAll(messages.GroupBy(m => m.OrderingKey).Select(group => SendInOrderAsync(group, cancellationToken))).ConfigureAwait(false);
 
         var delivered = messages.Select(m => m.SequenceNumber).ToArray();
-        await dbContext.Database.ExecuteSqlAsync(
-            $"UPDATE outbox_message SET delivered_at = now() WHERE sequence_number = ANY({delivered})", cancellationToken).ConfigureAwait(false);
+        await dbContext.Database.ExecuteSqlRawAsync(
+            $"UPDATE {TransactionalOutboxTables.OutboxMessage} SET delivered_at = now() WHERE sequence_number = ANY({{0}})", [delivered], cancellationToken)
+            .ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         LogDelivered(messages.Count);
@@ -122,20 +123,20 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         await using var scope = scopeFactory.CreateAsyncScope();
         var dbContext = scope.ServiceProvider.GetRequiredService<TDbContext>();
         var batchSize = options.Value.DeliveryBatchSize;
-        var promoted = await dbContext.Database.ExecuteSqlAsync($"""
+        var promoted = await dbContext.Database.ExecuteSqlRawAsync($$"""
             WITH due AS (
-                DELETE FROM outbox_scheduled_message
-                WHERE token_id IN (SELECT token_id FROM outbox_scheduled_message WHERE deliver_at <= now()
-                                   ORDER BY deliver_at LIMIT {batchSize} FOR UPDATE SKIP LOCKED)
+                DELETE FROM {{TransactionalOutboxTables.OutboxScheduledMessage}}
+                WHERE token_id IN (SELECT token_id FROM {{TransactionalOutboxTables.OutboxScheduledMessage}} WHERE deliver_at <= now()
+                                   ORDER BY deliver_at LIMIT {0} FOR UPDATE SKIP LOCKED)
                 RETURNING *)
-            INSERT INTO outbox_message (message_id, ordering_key, conversation_id, correlation_id, initiator_id, request_id,
+            INSERT INTO {{TransactionalOutboxTables.OutboxMessage}} (message_id, ordering_key, conversation_id, correlation_id, initiator_id, request_id,
                 source_address, destination_address, response_address, fault_address, sent_time, expiration_time, content_type,
                 message_type, body, headers, properties)
             SELECT message_id, ordering_key, conversation_id, correlation_id, initiator_id, request_id, source_address,
                 destination_address, response_address, fault_address, sent_time, expiration_time, content_type, message_type, body,
                 headers, properties
             FROM due ORDER BY deliver_at
-            """, cancellationToken).ConfigureAwait(false);
+            """, [batchSize], cancellationToken).ConfigureAwait(false);
         if (promoted > 0)
         {
             LogPromoted(promoted);
@@ -152,7 +153,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         await using var scope = scopeFactory.CreateAsyncScope();
         var dbContext = scope.ServiceProvider.GetRequiredService<TDbContext>();
         var backlog = await dbContext.Database
-            .SqlQuery<OutboxBacklog>($"SELECT count(*)::bigint AS \"Count\", coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS \"OldestAgeSeconds\" FROM outbox_message WHERE delivered_at IS NULL")
+            .SqlQueryRaw<OutboxBacklog>($"SELECT count(*)::bigint AS \"Count\", coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS \"OldestAgeSeconds\" FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at IS NULL")
             .SingleAsync(cancellationToken).ConfigureAwait(false);
         metrics.Record(backlog.Count, backlog.OldestAgeSeconds);
     }

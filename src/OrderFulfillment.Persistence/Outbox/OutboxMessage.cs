@@ -3,6 +3,7 @@ using MassTransit.Context;
 using MassTransit.Metadata;
 using MassTransit.Middleware;
 using MassTransit.Serialization;
+using OrderFulfillment.Persistence.MessageTransaction;
 
 namespace OrderFulfillment.Persistence.Outbox;
 

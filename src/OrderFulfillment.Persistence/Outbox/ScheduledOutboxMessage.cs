@@ -6,8 +6,6 @@ namespace OrderFulfillment.Persistence.Outbox;
 /// </summary>
 internal sealed class ScheduledOutboxMessage
 {
-    public const string TableName = "outbox_scheduled_message";
-
     /// <summary>The scheduling token: what a cancellation names, and what the delivered message carries in <c>MT-Scheduling-TokenId</c>.</summary>
     public Guid TokenId { get; set; }
     public DateTimeOffset DeliverAt { get; set; }

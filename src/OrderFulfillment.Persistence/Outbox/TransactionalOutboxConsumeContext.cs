@@ -6,7 +6,7 @@ using MassTransit.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using OrderFulfillment.Persistence.Inbox;
-using OrderFulfillment.Persistence.Sagas;
+using OrderFulfillment.Persistence.MessageTransaction;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
@@ -70,7 +70,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
         }
         catch (DbUpdateException exception) when (exception.InnerException is PostgresException
                                                    {
-                                                       SqlState: PostgresErrorCodes.UniqueViolation, TableName: InboxMessage.TableName,
+                                                       SqlState: PostgresErrorCodes.UniqueViolation, TableName: TransactionalOutboxTables.InboxMessage,
                                                    })
         {
             // The first delivery committed (or was committing) while this one ran: the transaction is rolled back.
@@ -129,7 +129,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
 
         // In the consumer's transaction: rolled back with it. A row already moved to the outbox is delivered; the saga
         // ignores it, since the token it carries is no longer the saga's.
-        await dbContext.Database.ExecuteSqlAsync(
-            $"DELETE FROM outbox_scheduled_message WHERE token_id = {tokenId}", cancellationToken).ConfigureAwait(false);
+        await dbContext.Database.ExecuteSqlRawAsync(
+            $"DELETE FROM {TransactionalOutboxTables.OutboxScheduledMessage} WHERE token_id = {{0}}", [tokenId], cancellationToken).ConfigureAwait(false);
     }
 }

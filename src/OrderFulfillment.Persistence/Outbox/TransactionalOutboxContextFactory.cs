@@ -5,7 +5,6 @@ using System.Text;
 using MassTransit;
 using MassTransit.Middleware;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using OrderFulfillment.Persistence.Inbox;
 
 namespace OrderFulfillment.Persistence.Outbox;
@@ -21,7 +20,7 @@ namespace OrderFulfillment.Persistence.Outbox;
 /// redelivery costs one wasted consume; every first delivery saves the round trip of a separate inbox statement.
 /// </remarks>
 internal sealed class TransactionalOutboxContextFactory<TDbContext>(
-    TDbContext dbContext, IServiceProvider provider, OutboxDeliverySignal signal, IOptions<TransactionalOutboxOptions> options)
+    TDbContext dbContext, IServiceProvider provider, OutboxDeliverySignal signal, IEnumerable<IOutboxCommitObserver> commitObservers)
     : IOutboxContextFactory<TDbContext>
     where TDbContext : DbContext
 {
@@ -65,7 +64,8 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
         outboxContext.Committed = true;
         if (outboxContext.AddedMessageCount > 0)
         {
-            options.Value.AfterCommit?.Invoke();
+            foreach (var observer in commitObservers)
+                observer.OnCommitted();
             signal.Notify();
         }
 

@@ -2,7 +2,7 @@ using MassTransit;
 using MassTransit.Context;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
-using OrderFulfillment.Persistence.Outbox;
+using OrderFulfillment.Persistence.MessageTransaction;
 
 namespace OrderFulfillment.Persistence.Sagas;
 
@@ -114,6 +114,3 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
         where T : class =>
         _factory.CreateSagaConsumeContext(_dbContext, consumeContext, instance, mode);
 }
-
-/// <summary>Found on the consume context inside the transactional outbox, which saves the DbContext before it commits.</summary>
-internal interface ISavesChangesBeforeCommit;

@@ -1,6 +1,7 @@
 using System.Data;
 using MassTransit;
 using MassTransit.Saga;
+using OrderFulfillment.Persistence.MessageTransaction;
 using Microsoft.EntityFrameworkCore;
 
 namespace OrderFulfillment.Persistence.Sagas;

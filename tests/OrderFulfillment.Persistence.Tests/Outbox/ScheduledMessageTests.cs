@@ -91,7 +91,7 @@ public sealed class ScheduledMessageTests
         // Scheduled far ahead, then made due at once, so that three promoters find all of them together.
         await Task.WhenAll(counters.Select(c => bus.SendAsync(new StartReminder(c, 600_000))));
         await WaitForScheduledRowsAsync(bus, counters.Length);
-        await bus.QueryAsync(db => db.Database.ExecuteSqlAsync($"UPDATE outbox_scheduled_message SET deliver_at = now() - interval '1 second'"));
+        await bus.QueryAsync(db => db.Database.ExecuteSqlRawAsync($"UPDATE {TransactionalOutboxTables.OutboxScheduledMessage} SET deliver_at = now() - interval '1 second'"));
 
         var promoters = Enumerable.Range(0, 3)
             .Select(_ => ActivatorUtilities.CreateInstance<OutboxDeliveryService<CounterDbContext>>(bus.Services)).ToArray();

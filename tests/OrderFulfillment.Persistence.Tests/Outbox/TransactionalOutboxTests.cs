@@ -83,13 +83,7 @@ public sealed class TransactionalOutboxTests
     [Fact]
     public async Task A_crash_between_commit_and_delivery_loses_nothing()
     {
-        var crashes = 0;
-        await using var bus = await CounterBus.StartAsync("aftercommit", o => o.AfterCommit = () =>
-        {
-            // The transaction has committed; failing here stands for a process dying before it could publish.
-            if (Interlocked.Increment(ref crashes) <= 3)
-                throw new InvalidOperationException("crash after commit");
-        });
+        await using var bus = await CounterBus.StartAsync("aftercommit", commitObserver: new FailFirstCommits(3));
         var counter = Guid.NewGuid();
 
         for (var i = 0; i < 5; i++)
@@ -121,6 +115,18 @@ public sealed class TransactionalOutboxTests
         {
             Assert.True(DateTime.UtcNow < deadline, "cleanup should empty the outbox and inbox tables");
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The transaction has committed; failing here stands for a process dying before it could publish.</summary>
+    sealed class FailFirstCommits(int count) : IOutboxCommitObserver
+    {
+        int _commits;
+
+        public void OnCommitted()
+        {
+            if (Interlocked.Increment(ref _commits) <= count)
+                throw new InvalidOperationException("crash after commit");
         }
     }
 }
