@@ -68,8 +68,11 @@ public static class StateMachineMermaid
         foreach (var (from, to, labels) in arrows.Where(a => a.From != a.To))
             text.Append($"    {Node(machine, from)} --> {Node(machine, to)} : {string.Join(", ", labels)}\n");
         // Events a state takes without leaving it: a note, not a loop (Mermaid draws loops with their labels unreadable).
-        foreach (var (state, _, labels) in arrows.Where(a => a.From == a.To))
-            text.Append($"    note right of {state}\n        stays on {string.Join(",\n        ", labels)}\n    end note\n");
+        // When every state takes the same events without leaving (the order saga's DuringAny), one note says so.
+        var stays = arrows.Where(a => a.From == a.To).ToList();
+        var shared = stays.Count == states.Count && stays.Count > 1 && stays.All(a => a.Labels.SequenceEqual(stays[0].Labels));
+        foreach (var (state, _, labels) in shared ? stays.Take(1) : stays)
+            text.Append($"    note right of {state}\n        {(shared ? "every state " : "")}stays on {string.Join(",\n        ", labels)}\n    end note\n");
         foreach (var code in inCode ?? [])
             text.Append($"    {code.From} --> {code.To} : {code.When} (in code)\n");
         return text.ToString();
