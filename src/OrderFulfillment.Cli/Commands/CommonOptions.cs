@@ -7,21 +7,17 @@ namespace OrderFulfillment.Cli.Commands;
 /// <summary>Options and checks that several command groups share.</summary>
 public static class CommonOptions
 {
-    public static Option<string> OrderId(bool required, string description = "The order id: 1 to 64 characters of A-Z a-z 0-9 . _ -")
+    public static Option<string> OrderId(bool required, string description = "The order id: " + OrderIds.Rule)
     {
         var option = new Option<string>("--order-id") { Description = description, Required = required, HelpName = "id" };
-        option.Validators.Add(ValidateOrderId);
+        option.Validators.Add(RefuseInvalidOrderId);
         return option;
     }
 
     public static Argument<string> OrderIdArgument()
     {
         var argument = new Argument<string>("ORDER_ID") { Description = "The order id" };
-        argument.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string>() is { } id && !OrderIds.IsValid(id))
-                result.AddError($"'{id}' is not an order id: 1 to 64 characters of A-Z a-z 0-9 . _ -");
-        });
+        argument.Validators.Add(RefuseInvalidOrderId);
         return argument;
     }
 
@@ -36,10 +32,14 @@ public static class CommonOptions
 
     public static bool IsOrderId(string value) => OrderIds.IsValid(value);
 
-    static void ValidateOrderId(OptionResult result)
+    static void RefuseInvalidOrderId(OptionResult result) => RefuseInvalidOrderId(result, result.GetValueOrDefault<string>());
+
+    static void RefuseInvalidOrderId(ArgumentResult result) => RefuseInvalidOrderId(result, result.GetValueOrDefault<string>());
+
+    static void RefuseInvalidOrderId(SymbolResult result, string? id)
     {
-        if (result.GetValueOrDefault<string>() is { } id && !OrderIds.IsValid(id))
-            result.AddError($"'{id}' is not an order id: 1 to 64 characters of A-Z a-z 0-9 . _ -");
+        if (id is not null && !OrderIds.IsValid(id))
+            result.AddError($"'{id}' is not an order id: {OrderIds.Rule}");
     }
 
     public static void RequireText(Option<string> option, string what) =>

@@ -24,7 +24,7 @@ public static class OrderCommands
 
     static Command Publish(CliContext context)
     {
-        var orderId = CommonOptions.OrderId(required: false, "The order id (1 to 64 characters of A-Z a-z 0-9 . _ -); default: a new ORD-… id");
+        var orderId = CommonOptions.OrderId(required: false, $"The order id ({OrderIds.Rule}); default: a new ORD-… id");
         var lines = new Option<IReadOnlyList<OrderLineSpec>>("--line")
         {
             Description = "An order line, repeatable; the warehouse is optional (planning routes a line without one). " +
