@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OrderFulfillment.Persistence.Inbox;
 using OrderFulfillment.Persistence.Outbox;
 
@@ -29,24 +30,7 @@ public static class TransactionalOutboxTableMapping
             outbox.ToTable(TransactionalOutboxTables.OutboxMessage);
             outbox.HasKey(x => x.SequenceNumber);
             outbox.Property(x => x.SequenceNumber).HasColumnName("sequence_number").UseIdentityAlwaysColumn();
-            outbox.Property(x => x.MessageId).HasColumnName("message_id");
-            outbox.Property(x => x.OrderingKey).HasColumnName("ordering_key");
-            outbox.Property(x => x.ConversationId).HasColumnName("conversation_id");
-            outbox.Property(x => x.CorrelationId).HasColumnName("correlation_id");
-            outbox.Property(x => x.InitiatorId).HasColumnName("initiator_id");
-            outbox.Property(x => x.RequestId).HasColumnName("request_id");
-            outbox.Property(x => x.SourceAddress).HasColumnName("source_address");
-            outbox.Property(x => x.DestinationAddress).HasColumnName("destination_address");
-            outbox.Property(x => x.ResponseAddress).HasColumnName("response_address");
-            outbox.Property(x => x.FaultAddress).HasColumnName("fault_address");
-            outbox.Property(x => x.SentTime).HasColumnName("sent_time");
-            outbox.Property(x => x.ExpirationTime).HasColumnName("expiration_time");
-            outbox.Property(x => x.ContentType).HasColumnName("content_type");
-            outbox.Property(x => x.MessageType).HasColumnName("message_type");
-            outbox.Property(x => x.Body).HasColumnName("body");
-            outbox.Property(x => x.Headers).HasColumnName("headers");
-            outbox.Property(x => x.Properties).HasColumnName("properties");
-            outbox.Property(x => x.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            MapStoredMessage(outbox);
             outbox.Property(x => x.DeliveredAt).HasColumnName("delivered_at");
             outbox.HasIndex(x => x.SequenceNumber).HasDatabaseName("ix_outbox_message_undelivered").HasFilter("delivered_at IS NULL");
             outbox.HasIndex(x => x.DeliveredAt);
@@ -57,26 +41,33 @@ public static class TransactionalOutboxTableMapping
             scheduled.HasKey(x => x.TokenId);
             scheduled.Property(x => x.TokenId).HasColumnName("token_id").ValueGeneratedNever();
             scheduled.Property(x => x.DeliverAt).HasColumnName("deliver_at");
-            scheduled.Property(x => x.MessageId).HasColumnName("message_id");
-            scheduled.Property(x => x.OrderingKey).HasColumnName("ordering_key");
-            scheduled.Property(x => x.ConversationId).HasColumnName("conversation_id");
-            scheduled.Property(x => x.CorrelationId).HasColumnName("correlation_id");
-            scheduled.Property(x => x.InitiatorId).HasColumnName("initiator_id");
-            scheduled.Property(x => x.RequestId).HasColumnName("request_id");
-            scheduled.Property(x => x.SourceAddress).HasColumnName("source_address");
-            scheduled.Property(x => x.DestinationAddress).HasColumnName("destination_address");
-            scheduled.Property(x => x.ResponseAddress).HasColumnName("response_address");
-            scheduled.Property(x => x.FaultAddress).HasColumnName("fault_address");
-            scheduled.Property(x => x.SentTime).HasColumnName("sent_time");
-            scheduled.Property(x => x.ExpirationTime).HasColumnName("expiration_time");
-            scheduled.Property(x => x.ContentType).HasColumnName("content_type");
-            scheduled.Property(x => x.MessageType).HasColumnName("message_type");
-            scheduled.Property(x => x.Body).HasColumnName("body");
-            scheduled.Property(x => x.Headers).HasColumnName("headers");
-            scheduled.Property(x => x.Properties).HasColumnName("properties");
-            scheduled.Property(x => x.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            MapStoredMessage(scheduled);
             scheduled.HasIndex(x => x.DeliverAt);
         });
         return modelBuilder;
+    }
+
+    /// <summary>The columns both outbox tables have.</summary>
+    static void MapStoredMessage<T>(EntityTypeBuilder<T> message)
+        where T : StoredMessage
+    {
+        message.Property(x => x.MessageId).HasColumnName("message_id");
+        message.Property(x => x.OrderingKey).HasColumnName("ordering_key");
+        message.Property(x => x.ConversationId).HasColumnName("conversation_id");
+        message.Property(x => x.CorrelationId).HasColumnName("correlation_id");
+        message.Property(x => x.InitiatorId).HasColumnName("initiator_id");
+        message.Property(x => x.RequestId).HasColumnName("request_id");
+        message.Property(x => x.SourceAddress).HasColumnName("source_address");
+        message.Property(x => x.DestinationAddress).HasColumnName("destination_address");
+        message.Property(x => x.ResponseAddress).HasColumnName("response_address");
+        message.Property(x => x.FaultAddress).HasColumnName("fault_address");
+        message.Property(x => x.SentTime).HasColumnName("sent_time");
+        message.Property(x => x.ExpirationTime).HasColumnName("expiration_time");
+        message.Property(x => x.ContentType).HasColumnName("content_type");
+        message.Property(x => x.MessageType).HasColumnName("message_type");
+        message.Property(x => x.Body).HasColumnName("body");
+        message.Property(x => x.Headers).HasColumnName("headers");
+        message.Property(x => x.Properties).HasColumnName("properties");
+        message.Property(x => x.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
     }
 }

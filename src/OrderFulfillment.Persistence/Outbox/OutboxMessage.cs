@@ -8,32 +8,12 @@ using OrderFulfillment.Persistence.MessageTransaction;
 namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>A message published or sent while consuming, stored with the consumer's changes and delivered after the commit.</summary>
-internal sealed class OutboxMessage : OutboxMessageContext
+internal sealed class OutboxMessage : StoredMessage, OutboxMessageContext
 {
     Headers? _headers;
     IReadOnlyDictionary<string, object>? _properties;
 
     public long SequenceNumber { get; set; }
-    public Guid MessageId { get; set; }
-
-    /// <summary>Messages with the same key are delivered one after another, in sequence order (see <see cref="OutboxOrderingKey"/>).</summary>
-    public Guid OrderingKey { get; set; }
-    public Guid? ConversationId { get; set; }
-    public Guid? CorrelationId { get; set; }
-    public Guid? InitiatorId { get; set; }
-    public Guid? RequestId { get; set; }
-    public Uri? SourceAddress { get; set; }
-    public Uri? DestinationAddress { get; set; }
-    public Uri? ResponseAddress { get; set; }
-    public Uri? FaultAddress { get; set; }
-    public DateTime SentTime { get; set; }
-    public DateTime? ExpirationTime { get; set; }
-    public required string ContentType { get; set; }
-    public required string MessageType { get; set; }
-    public required string Body { get; set; }
-    public string? Headers { get; set; }
-    public string? Properties { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DeliveredAt { get; set; }
 
     Guid? MessageContext.MessageId => MessageId;

@@ -4,29 +4,11 @@ namespace OrderFulfillment.Persistence.Outbox;
 /// A message sent for later (a saga's <c>Schedule</c>), stored with the consumer's changes. When <see cref="DeliverAt"/>
 /// has passed, the delivery service moves it into the outbox, which publishes it; cancelling deletes the row.
 /// </summary>
-internal sealed class ScheduledOutboxMessage
+internal sealed class ScheduledOutboxMessage : StoredMessage
 {
     /// <summary>The scheduling token: what a cancellation names, and what the delivered message carries in <c>MT-Scheduling-TokenId</c>.</summary>
     public Guid TokenId { get; set; }
     public DateTimeOffset DeliverAt { get; set; }
-    public Guid MessageId { get; set; }
-    public Guid OrderingKey { get; set; }
-    public Guid? ConversationId { get; set; }
-    public Guid? CorrelationId { get; set; }
-    public Guid? InitiatorId { get; set; }
-    public Guid? RequestId { get; set; }
-    public Uri? SourceAddress { get; set; }
-    public Uri? DestinationAddress { get; set; }
-    public Uri? ResponseAddress { get; set; }
-    public Uri? FaultAddress { get; set; }
-    public DateTime SentTime { get; set; }
-    public DateTime? ExpirationTime { get; set; }
-    public required string ContentType { get; set; }
-    public required string MessageType { get; set; }
-    public required string Body { get; set; }
-    public string? Headers { get; set; }
-    public string? Properties { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
 
     public static ScheduledOutboxMessage From(OutboxMessage message, Guid tokenId, DateTimeOffset deliverAt) => new()
     {
