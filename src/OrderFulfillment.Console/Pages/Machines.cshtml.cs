@@ -10,7 +10,7 @@ public sealed class MachinesModel : PageModel
     public static readonly IReadOnlyList<StateMachineDiagram> All =
     [
         Load("order-machine", "Order (order service, OrderStateMachine)",
-            "One per order. Its saga state stays Open while the order status moves on; delivered or cancelled close it.", "order-state-machine.mmd"),
+            "One per order. Its states are the order statuses: it moves forward to the status its fulfillments call for, and never back.", "order-state-machine.mmd"),
         Load("fulfillment-machine", "Fulfillment (fulfillment service, FulfillmentStateMachine)",
             "One per warehouse of an order; each state is the contract's fulfillment status of the same name.", "fulfillment-state-machine.mmd"),
     ];

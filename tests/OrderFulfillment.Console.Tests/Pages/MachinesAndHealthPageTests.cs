@@ -13,7 +13,7 @@ public sealed class MachinesAndHealthPageTests(ConsoleSystem console)
         await page.GotoAsync("/machines");
         await Assertions.Expect(page.Locator("#order-machine svg")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#fulfillment-machine svg")).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#order-machine svg")).ToContainTextAsync("Closed");
+        await Assertions.Expect(page.Locator("#order-machine svg")).ToContainTextAsync("PartiallyDelivered");
         await Assertions.Expect(page.Locator("#fulfillment-machine svg")).ToContainTextAsync("ready");
         await Assertions.Expect(page.Locator("#fulfillment-machine svg")).ToContainTextAsync("WarehouseShipped");
         await ConsoleSystem.ScreenshotAsync(page, "machines-1280");
