@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MassTransit;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
@@ -36,7 +37,11 @@ public static class ServiceHosting
         });
         builder.Services.AddSingleton<OrderFulfillmentMetrics>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        // The status API writes numbers as numbers; without this the web defaults (numbers also read from strings) make
+        // every integer in /openapi/v1.json "integer or string".
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        var keysConfigured = ApiKeyMiddleware.ConfiguredKeys(builder.Configuration).Length > 0;
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer(new ApiKeyOpenApi(keysConfigured)));
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
 
         var telemetry = builder.Services.AddOpenTelemetry()
