@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using MassTransit;
 using MassTransit.Logging;
-using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -44,11 +43,18 @@ public static class ServiceHosting
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer(new ApiKeyOpenApi(keysConfigured)));
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
 
+        // Every name on /metrics in Prometheus' conventions (docs/operations.md lists them): MassTransit's meter and two
+        // gauges of System.Runtime are exported through MassTransitMetrics and ThreadPoolGauges, not as they are.
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
-                .AddMeter(InstrumentationOptions.MeterName, OrderFulfillmentMetrics.MeterName, Persistence.PersistenceExtensions.MeterName)
+                .AddMeter(OrderFulfillmentMetrics.MeterName, Persistence.PersistenceExtensions.MeterName)
+                .AddInstrumentation(() => new MassTransitMetrics()).AddMeter(MassTransitMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddInstrumentation(() => new ThreadPoolGauges()).AddMeter(ThreadPoolGauges.MeterName)
+                .AddView(ThreadPoolGauges.LeaveOutMiscounted)
+                .AddProcessInstrumentation()
                 .AddPrometheusExporter());
 
         // Tracing is off unless Telemetry__Exporter is otlp or console (OTLP endpoint: OTEL_EXPORTER_OTLP_ENDPOINT).

@@ -2,7 +2,10 @@ using System.Diagnostics.Metrics;
 
 namespace OrderFulfillment.Messaging;
 
-/// <summary>The system's own instruments (MassTransit's meter adds consumed, published and processing time).</summary>
+/// <summary>
+/// The system's own instruments, all named <c>orderfulfillment.*</c> (on /metrics <c>orderfulfillment_*</c>; MassTransit's
+/// meter adds messages received, consumed and published, and their durations).
+/// </summary>
 public sealed class OrderFulfillmentMetrics
 {
     public const string MeterName = "OrderFulfillment";
@@ -11,30 +14,34 @@ public sealed class OrderFulfillmentMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        DeadLetters = meter.CreateCounter<long>("orderfulfillment.dead_letters", description: "Messages moved to an error queue, by queue and reason");
+        DeadLetters = meter.CreateCounter<long>("orderfulfillment.dead_letters", "{message}", "Messages moved to an error queue, by queue and reason");
     }
 
+    /// <summary>
+    /// Messages moved to <c>&lt;queue&gt;_error</c>, tagged by source queue and reason, the exception type
+    /// (<c>orderfulfillment_dead_letters_total</c>).
+    /// </summary>
     public Counter<long> DeadLetters { get; }
 
     static readonly Meter TransitionMeter = new(MeterName);
 
     /// <summary>
     /// Status changes of the sagas, tagged by saga and status (<c>orderfulfillment_saga_transitions_total</c>). Counted
-    /// when applied, before the commit: a retried attempt counts again, so committed changes are MassTransit's publish
-    /// counter for order.status_changed and fulfillment.status_changed. Static, since the state machines that count
-    /// them are built without the container.
+    /// when applied, before the commit: a retried attempt counts again. The changes committed and announced are what
+    /// outbox delivery sent: <c>messaging_masstransit_send_total</c> by destination (<c>order_status_changed</c>,
+    /// <c>fulfillment_status_changed</c>). Static, since the state machines that count them are built without the container.
     /// </summary>
     public static readonly Counter<long> SagaTransitions =
-        TransitionMeter.CreateCounter<long>("orderfulfillment.saga_transitions",
-            description: "Saga status changes applied, by saga and status; an attempt rolled back by a concurrency conflict and retried counts again");
+        TransitionMeter.CreateCounter<long>("orderfulfillment.saga_transitions", "{transition}",
+            "Saga status changes applied, by saga and status; an attempt rolled back by a concurrency conflict and retried counts again");
 
     /// <summary>
     /// fulfillment.overdue events, tagged by the status the fulfillment was stuck in (<c>orderfulfillment_fulfillments_overdue_total</c>).
     /// Counted when applied, before the commit, like <see cref="SagaTransitions"/>.
     /// </summary>
     public static readonly Counter<long> FulfillmentsOverdue =
-        TransitionMeter.CreateCounter<long>("orderfulfillment.fulfillments_overdue",
-            description: "Fulfillments that stayed in a status past its deadline (fulfillment.overdue published), by status");
+        TransitionMeter.CreateCounter<long>("orderfulfillment.fulfillments_overdue", "{fulfillment}",
+            "Fulfillments that stayed in a status past its deadline (fulfillment.overdue published), by status");
 
     public static void Overdue(string status) => FulfillmentsOverdue.Add(1, new KeyValuePair<string, object?>("status", status));
 

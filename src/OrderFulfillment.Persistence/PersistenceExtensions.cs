@@ -67,7 +67,7 @@ public static class PersistenceExtensions
         configurator.ConnectSagaConfigurationObserver(observer);
     }
 
-    /// <summary>The meter with the outbox's backlog gauges (<c>outbox.backlog</c>, <c>outbox.oldest_age</c>).</summary>
+    /// <summary>The meter with the outbox's backlog gauges (<c>orderfulfillment.outbox.backlog</c>, <c>orderfulfillment.outbox.oldest_age</c>).</summary>
     public const string MeterName = OutboxMetrics.MeterName;
 
     /// <summary>
