@@ -38,11 +38,7 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
     public async Task Warehouse_steps_and_delivery_confirmations_make_the_order_delivered()
     {
         await using var events = await _system.Amqp.ObserveAsync("order.status_changed", "fulfillment.status_changed");
-        await _ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-2", "--line", "SKU-1:2:WH-EAST", "--line", "SKU-2:1:WH-WEST");
-        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-2" && x.Text("status") == "planning") == 2, _wait,
-            "two planning fulfillments");
-        var ids = planned.Where(x => x.Text("orderId") == "ORD-CLI-2" && x.Text("status") == "planning")
-            .ToDictionary(x => x.Text("warehouseId")!, x => x.Text("fulfillmentId")!);
+        var ids = await PublishTwoWarehouseOrderAsync(events, "ORD-CLI-2", "SKU-1");
 
         // WH-EAST goes through every step; WH-WEST skips ahead to shipped.
         string[] steps = ["picking-started", "picked", "packing-started", "packed", "ready-to-ship", "shipped", "completed"];
@@ -75,11 +71,7 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
     public async Task Show_at_80_columns_keeps_every_line_within_80_and_breaks_no_word()
     {
         await using var events = await _system.Amqp.ObserveAsync("order.status_changed", "fulfillment.status_changed");
-        await _ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-80", "--line", "SKU-LONG-NAME-0001:2:WH-EAST", "--line", "SKU-2:1:WH-WEST");
-        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-80" && x.Text("status") == "planning") == 2, _wait,
-            "two planning fulfillments");
-        var ids = planned.Where(x => x.Text("orderId") == "ORD-CLI-80" && x.Text("status") == "planning")
-            .ToDictionary(x => x.Text("warehouseId")!, x => x.Text("fulfillmentId")!);
+        var ids = await PublishTwoWarehouseOrderAsync(events, "ORD-CLI-80", "SKU-LONG-NAME-0001");
 
         // A long timeline: every step of WH-EAST, WH-WEST straight to shipped, a duplicate delivery, a refused cancellation.
         foreach (var (step, status) in new[] { ("picking-started", "picking"), ("picked", "picked"), ("packing-started", "packing"), ("packed", "packed"), ("ready-to-ship", "ready") })
@@ -147,6 +139,16 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
 
         Assert.Equal(1, cancel.ExitCode);
         Assert.Contains("cancellation of order ORD-CLI-4 refused: 1 of the order's 3 fulfillments have shipped", cancel.Error);
+    }
+
+    /// <summary>Publishes an order with a WH-EAST and a WH-WEST line; its fulfillment ids by warehouse, once both are planning.</summary>
+    async Task<Dictionary<string, string>> PublishTwoWarehouseOrderAsync(EventLog events, string orderId, string eastSku)
+    {
+        await _ofctl.SucceedAsync("order", "publish", "--order-id", orderId, "--line", $"{eastSku}:2:WH-EAST", "--line", "SKU-2:1:WH-WEST");
+        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == orderId && x.Text("status") == "planning") == 2, _wait,
+            "two planning fulfillments");
+        return planned.Where(x => x.Text("orderId") == orderId && x.Text("status") == "planning")
+            .ToDictionary(x => x.Text("warehouseId")!, x => x.Text("fulfillmentId")!);
     }
 
     [Fact]
