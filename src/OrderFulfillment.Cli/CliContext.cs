@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using OrderFulfillment.Cli.Connections;
 using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
@@ -21,8 +22,11 @@ public sealed class CliContext
             ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = isTerminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
-        // Redirected output (a file, a pipe, a test) is read by scripts: wide enough that ids never wrap.
-        if (!isTerminal)
+        // COLUMNS, when set, is the width to lay tables out for (COLUMNS=80 ofctl order show … | less). Otherwise a
+        // terminal's own width, and redirected output (a file, a pipe, a test), read by scripts, wide enough that ids never wrap.
+        if (int.TryParse(environment("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var columns) && columns > 0)
+            Console.Profile.Width = columns;
+        else if (!isTerminal)
             Console.Profile.Width = 240;
     }
 

@@ -18,8 +18,7 @@ public static class ApiKeyMiddleware
     public static WebApplication UseApiKeys(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var keys = app.Configuration.GetSection("ApiKeys").Get<string[]>()?.Where(k => !string.IsNullOrWhiteSpace(k))
-            .Select(k => Encoding.UTF8.GetBytes(k)).ToArray() ?? [];
+        var keys = ConfiguredKeys(app.Configuration).Select(Encoding.UTF8.GetBytes).ToArray();
         if (keys.Length == 0)
             return app;
 
@@ -44,4 +43,8 @@ public static class ApiKeyMiddleware
         });
         return app;
     }
+
+    /// <summary>The keys in <c>ApiKeys</c>, blanks left out; none means the endpoints are open.</summary>
+    public static string[] ConfiguredKeys(IConfiguration configuration) =>
+        configuration.GetSection("ApiKeys").Get<string[]>()?.Where(k => !string.IsNullOrWhiteSpace(k)).ToArray() ?? [];
 }

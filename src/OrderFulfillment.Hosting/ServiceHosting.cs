@@ -1,6 +1,6 @@
+using System.Text.Json.Serialization;
 using MassTransit;
 using MassTransit.Logging;
-using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -37,14 +37,25 @@ public static class ServiceHosting
         });
         builder.Services.TryAddSingleton<OrderFulfillmentMetrics>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        // The status API writes numbers as numbers; without this the web defaults (numbers also read from strings) make
+        // every integer in /openapi/v1.json "integer or string".
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        var keysConfigured = ApiKeyMiddleware.ConfiguredKeys(builder.Configuration).Length > 0;
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer(new ApiKeyOpenApi(keysConfigured)));
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
 
+        // Every name on /metrics in Prometheus' conventions (docs/operations.md lists them): MassTransit's meter and two
+        // gauges of System.Runtime are exported through MassTransitMetrics and ThreadPoolGauges, not as they are.
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics => metrics
-                .AddMeter(InstrumentationOptions.MeterName, OrderFulfillmentMetrics.MeterName, PersistenceRegistration.MeterName)
+                .AddMeter(OrderFulfillmentMetrics.MeterName, PersistenceRegistration.MeterName)
+                .AddInstrumentation(() => new MassTransitMetrics()).AddMeter(MassTransitMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddInstrumentation(() => new ThreadPoolGauges()).AddMeter(ThreadPoolGauges.MeterName)
+                .AddView(ThreadPoolGauges.LeaveOutMiscounted)
+                .AddProcessInstrumentation()
                 .AddPrometheusExporter());
 
         // Tracing is off unless Telemetry__Exporter is otlp or console (OTLP endpoint: OTEL_EXPORTER_OTLP_ENDPOINT).

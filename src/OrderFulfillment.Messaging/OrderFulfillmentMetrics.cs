@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace OrderFulfillment.Messaging;
 
 /// <summary>
-/// The system's own instruments (MassTransit's meter adds consumed, published and processing time). One instance per
-/// process, from the container: the state machines and the dead-letter alert take it by injection.
+/// The system's own instruments, all named <c>orderfulfillment.*</c> (on /metrics <c>orderfulfillment_*</c>; MassTransit's
+/// meter adds messages received, consumed and published, and their durations). One instance per process, from the
+/// container: the state machines and the dead-letter alert take it by injection.
 /// </summary>
 public sealed class OrderFulfillmentMetrics
 {
@@ -14,19 +15,24 @@ public sealed class OrderFulfillmentMetrics
     public OrderFulfillmentMetrics(IMeterFactory? meterFactory = null)
     {
         var meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        DeadLetters = meter.CreateCounter<long>("orderfulfillment.dead_letters", description: "Messages moved to an error queue, by queue and reason");
-        SagaTransitions = meter.CreateCounter<long>("orderfulfillment.saga_transitions",
-            description: "Saga status changes applied, by saga and status; an attempt rolled back by a concurrency conflict and retried counts again");
-        FulfillmentsOverdue = meter.CreateCounter<long>("orderfulfillment.fulfillments_overdue",
-            description: "Fulfillments that stayed in a status past its deadline (fulfillment.overdue published), by status");
+        DeadLetters = meter.CreateCounter<long>("orderfulfillment.dead_letters", "{message}", "Messages moved to an error queue, by queue and reason");
+        SagaTransitions = meter.CreateCounter<long>("orderfulfillment.saga_transitions", "{transition}",
+            "Saga status changes applied, by saga and status; an attempt rolled back by a concurrency conflict and retried counts again");
+        FulfillmentsOverdue = meter.CreateCounter<long>("orderfulfillment.fulfillments_overdue", "{fulfillment}",
+            "Fulfillments that stayed in a status past its deadline (fulfillment.overdue published), by status");
     }
 
+    /// <summary>
+    /// Messages moved to <c>&lt;queue&gt;_error</c>, tagged by source queue and reason, the exception type
+    /// (<c>orderfulfillment_dead_letters_total</c>).
+    /// </summary>
     public Counter<long> DeadLetters { get; }
 
     /// <summary>
     /// Status changes of the sagas, tagged by saga and status (<c>orderfulfillment_saga_transitions_total</c>). Counted
-    /// when applied, before the commit: a retried attempt counts again, so committed changes are MassTransit's publish
-    /// counter for order.status_changed and fulfillment.status_changed.
+    /// when applied, before the commit: a retried attempt counts again. The changes committed and announced are what
+    /// outbox delivery sent: <c>messaging_masstransit_send_total</c> by destination (<c>order_status_changed</c>,
+    /// <c>fulfillment_status_changed</c>).
     /// </summary>
     public Counter<long> SagaTransitions { get; }
 

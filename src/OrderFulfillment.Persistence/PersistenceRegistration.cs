@@ -13,7 +13,7 @@ namespace OrderFulfillment.Persistence;
 /// <summary>Registration of the PostgreSQL saga repository and the transactional outbox and inbox.</summary>
 public static class PersistenceRegistration
 {
-    /// <summary>The meter with the outbox's backlog gauges (<c>outbox.backlog</c>, <c>outbox.oldest_age</c>).</summary>
+    /// <summary>The meter with the outbox's backlog gauges (<c>orderfulfillment.outbox.backlog</c>, <c>orderfulfillment.outbox.oldest_age</c>).</summary>
     public const string MeterName = OutboxMetrics.MeterName;
 
     /// <summary>Stores the saga's instances in <typeparamref name="TDbContext"/> with optimistic concurrency.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.FulfillmentService.Data;
 
@@ -10,7 +11,8 @@ public static class FulfillmentEndpoints
     {
         var api = app.MapGroup("").WithTags("Fulfillments");
 
-        api.MapGet("/fulfillments/{fulfillmentId}", async (string fulfillmentId, FulfillmentDbContext db, CancellationToken ct) =>
+        api.MapGet("/fulfillments/{fulfillmentId}", async ([Description("The fulfillment's id (a UUID)")] string fulfillmentId, FulfillmentDbContext db,
+            CancellationToken ct) =>
         {
             if (!Guid.TryParse(fulfillmentId, out var id))
                 return Results.Problem(statusCode: 400, title: "Invalid fulfillmentId", detail: $"'{fulfillmentId}' is not a fulfillment id (a UUID).");
@@ -18,24 +20,43 @@ public static class FulfillmentEndpoints
             return fulfillment is null
                 ? Results.Problem(statusCode: 404, title: "Fulfillment not found", detail: $"No fulfillment {id}.")
                 : Results.Ok(FulfillmentView.From(fulfillment));
-        }).WithName("GetFulfillment");
+        })
+            .WithName("GetFulfillment")
+            .WithSummary("One fulfillment")
+            .WithDescription("The fulfillment's status, lines, carrier and tracking, its history, and its deadline (overdue when past it). " +
+                "400 if the id is not a UUID, 404 if no such fulfillment exists.")
+            .Produces<FulfillmentView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/orders/{orderId}/fulfillments", async (string orderId, FulfillmentDbContext db, CancellationToken ct) =>
+        api.MapGet("/orders/{orderId}/fulfillments", async ([Description("The order's id")] string orderId, FulfillmentDbContext db, CancellationToken ct) =>
         {
             var fulfillments = await db.Fulfillments.AsNoTracking().Where(f => f.OrderId == orderId).OrderBy(f => f.WarehouseId).ToListAsync(ct);
             return fulfillments.Count == 0
                 ? Results.Problem(statusCode: 404, title: "Order not found", detail: $"No fulfillment of order '{orderId}'.")
                 : Results.Ok(fulfillments.Select(FulfillmentView.From));
-        }).WithName("GetOrderFulfillments");
+        })
+            .WithName("GetOrderFulfillments")
+            .WithSummary("An order's fulfillments")
+            .WithDescription("Every fulfillment the order was split into, by warehouse. 404 if the order has none (yet).")
+            .Produces<IReadOnlyList<FulfillmentView>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         // For operators (and the console): fulfillments whose current status is past its deadline, oldest first.
-        api.MapGet("/fulfillments/overdue", async (FulfillmentDbContext db, int? limit, CancellationToken ct) =>
+        api.MapGet("/fulfillments/overdue", async (FulfillmentDbContext db, [Description("At most this many, 1 to 500 (default 100)")] int? limit,
+            CancellationToken ct) =>
         {
             var take = Math.Clamp(limit ?? 100, 1, 500);
             var overdue = await db.Fulfillments.AsNoTracking().Where(f => f.OverdueAt != null)
                 .OrderBy(f => f.DeadlineAt).Take(take).ToListAsync(ct);
             return Results.Ok(overdue.Select(FulfillmentView.From));
-        }).WithName("GetOverdueFulfillments");
+        })
+            .WithName("GetOverdueFulfillments")
+            .WithSummary("Fulfillments overdue now")
+            .WithDescription("Fulfillments whose current status is past its deadline (fulfillment.overdue was published), oldest " +
+                "deadline first. A limit out of range is brought into 1 to 500; 400 if it is not a number.")
+            .Produces<IReadOnlyList<FulfillmentView>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Messaging;
@@ -14,15 +15,26 @@ public static class OrderStatusEndpoints
     {
         var api = app.MapGroup("/orders").WithTags("Orders");
 
-        api.MapGet("/{orderId}", async (string orderId, OrderDbContext db, CancellationToken ct) =>
+        api.MapGet("/{orderId}", async ([Description("The order's id, as order.confirmed gave it")] string orderId, OrderDbContext db, CancellationToken ct) =>
         {
             var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.OrderId == orderId, ct);
             return order is null
                 ? Results.Problem(statusCode: 404, title: "Order not found", detail: $"No order '{orderId}' has been confirmed.")
                 : Results.Ok(OrderView.From(order));
-        }).WithName("GetOrder");
+        })
+            .WithName("GetOrder")
+            .WithSummary("One order")
+            .WithDescription("The order's status, lines, the fulfillments it has heard of (with delivery and overdue state) and its " +
+                "timeline: every message received and what it did. 404 if no order.confirmed with this id was applied.")
+            .Produces<OrderView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/", async (string? status, string? after, int? limit, DateTimeOffset? updatedBefore, OrderDbContext db, CancellationToken ct) =>
+        api.MapGet("/", async (
+            [Description("Only orders in this status (confirmed, processing, partially_shipped, shipped, partially_delivered, delivered, cancelled)")] string? status,
+            [Description("The next page: the page's next value")] string? after,
+            [Description("Orders per page, 1 to 500 (default 50)")] int? limit,
+            [Description("Only orders with no change since this time (ISO 8601)")] DateTimeOffset? updatedBefore,
+            OrderDbContext db, CancellationToken ct) =>
         {
             if (status is not null && !OrderStatuses.All.Contains(status))
                 return Results.Problem(statusCode: 400, title: "Invalid status",
@@ -49,7 +61,13 @@ public static class OrderStatusEndpoints
                 .ToList();
             var next = page.Count > take ? page[take - 1].OrderId : null;
             return Results.Ok(new OrderPage([.. page.Take(take)], next));
-        }).WithName("ListOrders");
+        })
+            .WithName("ListOrders")
+            .WithSummary("Orders, a page at a time")
+            .WithDescription("Orders by id, optionally of one status and with no change since a time; pass next as after for the " +
+                "next page. 400 for an unknown status, a limit out of range, or a parameter that is not a number or a time.")
+            .Produces<OrderPage>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
 }
 

@@ -15,8 +15,8 @@ internal sealed class OutboxMetrics
     {
         // The host's meter factory where there is one (ASP.NET Core registers it), else a meter of our own.
         var meter = services.GetService<IMeterFactory>()?.Create(MeterName) ?? new Meter(MeterName);
-        meter.CreateObservableGauge("outbox.backlog", () => Volatile.Read(ref _backlog), "{message}", "Outbox messages committed and not yet delivered");
-        meter.CreateObservableGauge("outbox.oldest_age", () => Volatile.Read(ref _oldestAgeSeconds), "s", "Age of the oldest undelivered outbox message");
+        meter.CreateObservableGauge("orderfulfillment.outbox.backlog", () => Volatile.Read(ref _backlog), "{message}", "Outbox messages committed and not yet delivered");
+        meter.CreateObservableGauge("orderfulfillment.outbox.oldest_age", () => Volatile.Read(ref _oldestAgeSeconds), "s", "Age of the oldest undelivered outbox message");
     }
 
     public void Record(long backlog, double oldestAgeSeconds)

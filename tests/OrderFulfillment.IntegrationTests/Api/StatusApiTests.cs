@@ -60,11 +60,35 @@ public sealed class StatusApiTests
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health/live")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health/ready")).StatusCode);
             var metrics = await http.GetStringAsync("metrics");
-            Assert.Contains("outbox_backlog", metrics);
-            Assert.Contains("orderfulfillment_saga_transitions_total{", metrics);
-            Assert.Contains("messaging_masstransit_consume", metrics);
+            foreach (var name in new[]
+                     {
+                         "orderfulfillment_outbox_backlog{", "orderfulfillment_outbox_oldest_age_seconds{", "orderfulfillment_saga_transitions_total{",
+                         "messaging_masstransit_receive_total{", "messaging_masstransit_receive_duration_seconds_bucket{", "messaging_masstransit_receive_active{",
+                         "http_server_request_duration_seconds_bucket{", "process_memory_usage_bytes{", "process_cpu_time_seconds_total{",
+                         "dotnet_gc_collections_total{", "dotnet_thread_pool_queue_length{",
+                     })
+                Assert.Contains(name, metrics);
+            AssertPrometheusConventions(metrics);
             var openApi = await http.GetFromJsonAsync<JsonElement>("openapi/v1.json");
             Assert.True(openApi.GetProperty("paths").EnumerateObject().Any());
+            // No keys configured: the scheme is declared, but no endpoint requires it or answers 401 (OpenApiTests has the keyed case).
+            Assert.Equal("X-Api-Key", openApi.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("name").GetString());
+            Assert.DoesNotContain("\"401\"", openApi.GetRawText());
+        }
+    }
+
+    /// <summary>Counters end in _total and nothing else does; durations are seconds; this system's own names start with orderfulfillment_.</summary>
+    static void AssertPrometheusConventions(string metrics)
+    {
+        var types = metrics.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')).ToList();
+        Assert.NotEmpty(types);
+        foreach (var type in types)
+        {
+            var (name, kind) = (type[2], type[3]);
+            Assert.True(name.EndsWith("_total", StringComparison.Ordinal) == (kind == "counter"), $"{name} is a {kind}");
+            Assert.DoesNotContain("_milliseconds", name);
+            Assert.False(name.EndsWith("_ea_total", StringComparison.Ordinal) || name.Contains("_ea_", StringComparison.Ordinal), name);
+            Assert.False(name.StartsWith("outbox_", StringComparison.Ordinal), $"{name} has no orderfulfillment_ prefix");
         }
     }
 

@@ -38,11 +38,7 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
     public async Task Warehouse_steps_and_delivery_confirmations_make_the_order_delivered()
     {
         await using var events = await _system.Amqp.ObserveAsync("order.status_changed", "fulfillment.status_changed");
-        await _ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-2", "--line", "SKU-1:2:WH-EAST", "--line", "SKU-2:1:WH-WEST");
-        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-2" && x.Text("status") == "planning") == 2, _wait,
-            "two planning fulfillments");
-        var ids = planned.Where(x => x.Text("orderId") == "ORD-CLI-2" && x.Text("status") == "planning")
-            .ToDictionary(x => x.Text("warehouseId")!, x => x.Text("fulfillmentId")!);
+        var ids = await PublishTwoWarehouseOrderAsync(events, "ORD-CLI-2", "SKU-1");
 
         // WH-EAST goes through every step; WH-WEST skips ahead to shipped.
         string[] steps = ["picking-started", "picked", "packing-started", "packed", "ready-to-ship", "shipped", "completed"];
@@ -69,6 +65,45 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
         Assert.Contains("1ZEAST", show.Output);
         Assert.Contains("JDWEST", show.Output);
         Assert.Contains("partially_delivered → delivered", show.Output);
+    }
+
+    [Fact]
+    public async Task Show_at_80_columns_keeps_every_line_within_80_and_breaks_no_word()
+    {
+        await using var events = await _system.Amqp.ObserveAsync("order.status_changed", "fulfillment.status_changed");
+        var ids = await PublishTwoWarehouseOrderAsync(events, "ORD-CLI-80", "SKU-LONG-NAME-0001");
+
+        // A long timeline: every step of WH-EAST, WH-WEST straight to shipped, a duplicate delivery, a refused cancellation.
+        foreach (var (step, status) in new[] { ("picking-started", "picking"), ("picked", "picked"), ("packing-started", "packing"), ("packed", "packed"), ("ready-to-ship", "ready") })
+        {
+            await _ofctl.SucceedAsync("warehouse", step, "--fulfillment-id", ids["WH-EAST"]);
+            await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == ids["WH-EAST"] && x.Text("status") == status), _wait, $"WH-EAST {status}");
+        }
+
+        await _ofctl.SucceedAsync("warehouse", "shipped", "--fulfillment-id", ids["WH-EAST"], "--carrier", "UPS", "--tracking-number", "1Z999AA10123456784");
+        await _ofctl.SucceedAsync("warehouse", "shipped", "--fulfillment-id", ids["WH-WEST"], "--carrier", "DHL", "--tracking-number", "JD014600006281234567");
+        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-80" && x.Text("status") == "shipped" && x.Exchange == "order.status_changed"),
+            _wait, "the order shipped");
+        await _ofctl.SucceedAsync("delivery", "confirm", "--order-id", "ORD-CLI-80", "--fulfillment-id", ids["WH-EAST"], "--carrier", "UPS");
+        await _ofctl.SucceedAsync("delivery", "confirm", "--order-id", "ORD-CLI-80", "--fulfillment-id", ids["WH-EAST"], "--carrier", "UPS");
+        Assert.Equal(1, (await _ofctl.RunAsync("order", "cancel", "--order-id", "ORD-CLI-80", "--reason", "the customer changed their mind after it shipped")).ExitCode);
+        await _ofctl.SucceedAsync("delivery", "confirm", "--order-id", "ORD-CLI-80", "--fulfillment-id", ids["WH-WEST"], "--carrier", "DHL");
+        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-80" && x.Text("status") == "delivered"), _wait, "the order delivered");
+
+        var narrow = new Ofctl(output, _system, new Dictionary<string, string> { ["COLUMNS"] = "80" });
+        var show = await narrow.SucceedAsync("order", "show", "ORD-CLI-80");
+
+        var lines = show.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.All(lines, line => Assert.True(line.Length <= 80, $"{line.Length} columns: {line}"));
+        Assert.True(lines.Count(l => l.Contains("for WH-EAST", StringComparison.Ordinal)) >= 8, "a long timeline");
+        // Nothing wrapped mid-word or cut: each id, number and name stands whole on one line.
+        string[] whole =
+        [
+            ids["WH-EAST"], ids["WH-WEST"], "1Z999AA10123456784", "JD014600006281234567", "SKU-LONG-NAME-0001 x2", "order.cancellation_requested",
+            "order.cancellation_refused", "duplicate", "partially_delivered → delivered", "status delivered",
+        ];
+        foreach (var text in whole)
+            Assert.Contains(lines, line => line.Contains(text, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -104,6 +139,16 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
 
         Assert.Equal(1, cancel.ExitCode);
         Assert.Contains("cancellation of order ORD-CLI-4 refused: 1 of the order's 3 fulfillments have shipped", cancel.Error);
+    }
+
+    /// <summary>Publishes an order with a WH-EAST and a WH-WEST line; its fulfillment ids by warehouse, once both are planning.</summary>
+    async Task<Dictionary<string, string>> PublishTwoWarehouseOrderAsync(EventLog events, string orderId, string eastSku)
+    {
+        await _ofctl.SucceedAsync("order", "publish", "--order-id", orderId, "--line", $"{eastSku}:2:WH-EAST", "--line", "SKU-2:1:WH-WEST");
+        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == orderId && x.Text("status") == "planning") == 2, _wait,
+            "two planning fulfillments");
+        return planned.Where(x => x.Text("orderId") == orderId && x.Text("status") == "planning")
+            .ToDictionary(x => x.Text("warehouseId")!, x => x.Text("fulfillmentId")!);
     }
 
     [Fact]
