@@ -58,8 +58,7 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
             When(FulfillmentOverdue)
                 .Then(c => RecordOnTimeline(c.Saga, Contracts.FulfillmentOverdue.Exchange, OrderStatusRules.RecordOverdue(c.Saga, c.Message),
                     c.Message.FulfillmentId,
-                    string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"{c.Message.Status} since {c.Message.Since:O}, deadline {c.Message.Deadline:O}"))));
+                    $"{c.Message.Status} since {ContractTimestamps.Write(c.Message.Since)}, deadline {ContractTimestamps.Write(c.Message.Deadline)}")));
     }
 
     public State Confirmed { get; } = null!;
