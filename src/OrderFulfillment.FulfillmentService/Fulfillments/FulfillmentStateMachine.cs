@@ -161,9 +161,8 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         fulfillment.Sequence++;
         fulfillment.UpdatedAt = DateTimeOffset.UtcNow;
         fulfillment.History.Add(new FulfillmentHistoryEntry(fulfillment.Sequence, previous, status, changedAt, reason));
-        // A new status: the previous one's deadline no longer applies (WatchDeadlineAsync schedules the new one's).
+        // A new status: not overdue in it yet. Its deadline (DeadlineAt) is set by WatchDeadlineAsync, which follows every change.
         fulfillment.StatusSince = changedAt;
-        fulfillment.DeadlineAt = null;
         fulfillment.OverdueAt = null;
         _metrics.Transition("fulfillment", status);
         var carries = FulfillmentSteps.HasShipped(status);
