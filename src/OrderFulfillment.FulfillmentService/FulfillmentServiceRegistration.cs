@@ -14,7 +14,7 @@ public static class FulfillmentServiceRegistration
     public const string FulfillmentQueue = "fulfillment";
     public const string OrderEventsQueue = "fulfillment-order-events";
 
-    /// <summary>Fulfillments processed at once by the consuming instance (each fulfillment's messages one at a time).</summary>
+    /// <summary>Fulfillments processed at once by one instance (each fulfillment's messages one at a time).</summary>
     const int FulfillmentPartitions = 16;
 
     /// <summary>
@@ -39,10 +39,12 @@ public static class FulfillmentServiceRegistration
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(FulfillmentQueue, e =>
         {
-            // A WMS sends one fulfillment's steps back to back; they are applied in the order they arrive. Across
-            // instances: one instance at a time consumes the queue (the others stand by). Inside it: one message per
-            // fulfillment at a time, retries included, while different fulfillments run side by side.
-            e.KeepArrivalOrder();
+            // Every instance consumes the queue (competing consumers). Inside one: messages enter in delivery order and
+            // one message per fulfillment runs at a time, retries included, while different fulfillments run side by
+            // side. Across instances two messages of one fulfillment may run at once: the saga's row version lets one
+            // commit and the other retry against its outcome. A step that arrives ahead of its turn, in whatever order
+            // the instances took them, is held by the saga until the steps before it come (StepHoldOptions).
+            e.AdmitInDeliveryOrder();
             var perFulfillment = e.CreatePartitioner(FulfillmentPartitions);
             e.UsePartitioner<WarehousePickingStarted>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehousePicked>(perFulfillment, c => c.Message.FulfillmentId);
@@ -53,9 +55,11 @@ public static class FulfillmentServiceRegistration
             e.UsePartitioner<WarehouseCompleted>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<WarehouseCancelled>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<FulfillmentDeadlineReached>(perFulfillment, c => c.Message.FulfillmentId);
-            // The saga's internal events travel on no exchange: the deadline timeouts come to this queue by a send from
-            // the outbox's scheduler; planning and cancelling with the order are raised by the order-events consumers.
+            e.UsePartitioner<FulfillmentHoldExpired>(perFulfillment, c => c.Message.FulfillmentId);
+            // The saga's internal events travel on no exchange: the deadline and hold timeouts come to this queue by a
+            // send from the outbox's scheduler; planning and cancelling with the order are raised by the order-events consumers.
             e.ConfigureMessageTopology<FulfillmentDeadlineReached>(false);
+            e.ConfigureMessageTopology<FulfillmentHoldExpired>(false);
             e.ConfigureMessageTopology<FulfillmentPlanned>(false);
             e.ConfigureMessageTopology<CancelledWithOrder>(false);
             e.UseHarnessScheduler(transactionalOutbox);

@@ -14,6 +14,7 @@ builder.AddServiceHosting("fulfillment-service", "http://localhost:5200");
 builder.AddServiceDatabase<FulfillmentDbContext>("FulfillmentDb");
 builder.Services.AddOptions<WarehouseRoutingOptions>().BindConfiguration(WarehouseRoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<FulfillmentDeadlineOptions>().BindConfiguration(FulfillmentDeadlineOptions.Section);
+builder.Services.AddOptions<StepHoldOptions>().BindConfiguration(StepHoldOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
 builder.Services.AddMassTransit(bus =>
 {

@@ -107,17 +107,14 @@ public static class ContractBusConfiguration
     }
 
     /// <summary>
-    /// Messages of the queue are applied in the order they arrive, with one instance of the service or several. Across
-    /// instances: RabbitMQ's single active consumer, so one instance receives the queue's messages, in queue order, and
-    /// when it goes away the broker hands the queue to the next. Inside it: <see cref="DeliveryOrderFilter"/> lets them
-    /// into the pipeline in delivery order, where the endpoint's partitioner keeps them in that order per saga. The
-    /// single active consumer is a RabbitMQ setting, left out on other transports (the test harness).
+    /// Lets an instance's deliveries into the endpoint's pipeline in the order the broker delivered them
+    /// (<see cref="DeliveryOrderFilter"/>), where the endpoint's partitioner keeps them in that order per saga. Every
+    /// instance consumes the queue: RabbitMQ spreads its messages over them (competing consumers), and a saga whose
+    /// messages two instances take at once is kept consistent by its row version and a retry.
     /// </summary>
-    public static void KeepArrivalOrder(this IReceiveEndpointConfigurator endpoint)
+    public static void AdmitInDeliveryOrder(this IReceiveEndpointConfigurator endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-            rabbit.SingleActiveConsumer = true;
         endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter()));
     }
 

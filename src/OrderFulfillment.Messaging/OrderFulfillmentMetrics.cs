@@ -20,6 +20,13 @@ public sealed class OrderFulfillmentMetrics
             "Saga status changes applied, by saga and status; an attempt rolled back by a concurrency conflict and retried counts again");
         FulfillmentsOverdue = meter.CreateCounter<long>("orderfulfillment.fulfillments_overdue", "{fulfillment}",
             "Fulfillments that stayed in a status past its deadline (fulfillment.overdue published), by status");
+        StepsHeld = meter.CreateCounter<long>("orderfulfillment.steps_held", "{step}",
+            "Warehouse steps held because they arrived ahead of the next step, by the status they move to");
+        StepsReleased = meter.CreateCounter<long>("orderfulfillment.steps_released", "{step}",
+            "Held warehouse steps applied, by status and release: gap_closed (in turn), window (the hold window ended: a skip-ahead), cancellation");
+        StepHoldDuration = meter.CreateHistogram<double>("orderfulfillment.step_hold_duration", "s",
+            "How long a held warehouse step waited before it was applied, by release",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30] });
     }
 
     /// <summary>
@@ -41,6 +48,23 @@ public sealed class OrderFulfillmentMetrics
     /// Counted when applied, before the commit, like <see cref="SagaTransitions"/>.
     /// </summary>
     public Counter<long> FulfillmentsOverdue { get; }
+
+    /// <summary>Steps held for the steps before them (<c>orderfulfillment_steps_held_total</c>); counted before the commit, like <see cref="SagaTransitions"/>.</summary>
+    public Counter<long> StepsHeld { get; }
+
+    /// <summary>Held steps applied, by status and release (<c>orderfulfillment_steps_released_total</c>).</summary>
+    public Counter<long> StepsReleased { get; }
+
+    /// <summary>How long held steps waited (<c>orderfulfillment_step_hold_duration_seconds</c>), by release.</summary>
+    public Histogram<double> StepHoldDuration { get; }
+
+    public void StepHeld(string status) => StepsHeld.Add(1, new KeyValuePair<string, object?>("status", status));
+
+    public void StepReleased(string status, string release, TimeSpan held)
+    {
+        StepsReleased.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("release", release));
+        StepHoldDuration.Record(Math.Max(0, held.TotalSeconds), new KeyValuePair<string, object?>("release", release));
+    }
 
     public void Overdue(string status) => FulfillmentsOverdue.Add(1, new KeyValuePair<string, object?>("status", status));
 

@@ -33,10 +33,13 @@ public static class OrderServiceRegistration
         ArgumentNullException.ThrowIfNull(cfg);
         cfg.ReceiveEndpoint(OrderStatusQueue, e =>
         {
-            // The fulfillments of one order report at the same time. Their events are applied in the order they arrive:
-            // one instance at a time consumes the queue (the others stand by), and inside it one message per order at a
-            // time, which also saves the optimistic-concurrency conflicts they would cause on the order's row.
-            e.KeepArrivalOrder();
+            // Every instance consumes the queue (competing consumers). The fulfillments of one order report at the same
+            // time: inside one instance one message per order runs at a time, which saves the optimistic-concurrency
+            // conflicts they would cause on the order's row; across instances the row version lets one commit and the
+            // other retry against its outcome. Order does not matter here: each fulfillment's status is taken by its
+            // sequence (an older one is stale), the order's status only moves forward, and each change is published in
+            // the transaction that made it, with the status it replaced.
+            e.AdmitInDeliveryOrder();
             var perOrder = e.CreatePartitioner(OrderPartitions);
             e.UsePartitioner<OrderConfirmed>(perOrder, c => OrderKey(c.Message.OrderId));
             e.UsePartitioner<FulfillmentStatusChanged>(perOrder, c => OrderKey(c.Message.OrderId));

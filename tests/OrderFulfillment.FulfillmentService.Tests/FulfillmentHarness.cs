@@ -22,7 +22,8 @@ public sealed class FulfillmentHarness : IAsyncDisposable
     public ISagaStateMachineTestHarness<FulfillmentStateMachine, FulfillmentState> Sagas { get; }
 
     /// <param name="deadlines">The statuses' deadlines; by default none, so that no test waits on one it did not ask for.</param>
-    public static async Task<FulfillmentHarness> StartAsync(Action<FulfillmentDeadlineOptions>? deadlines = null) =>
+    /// <param name="holdWindow">How long a step ahead of its turn is held; by default zero (applied at once), so that no test waits on it.</param>
+    public static async Task<FulfillmentHarness> StartAsync(Action<FulfillmentDeadlineOptions>? deadlines = null, TimeSpan? holdWindow = null) =>
         new(await HarnessHost.StartAsync(
             services =>
             {
@@ -32,6 +33,7 @@ public sealed class FulfillmentHarness : IAsyncDisposable
                     o.Clear();
                     deadlines?.Invoke(o);
                 });
+                services.AddOptions<StepHoldOptions>().Configure(o => o.Window = holdWindow ?? TimeSpan.Zero);
                 services.AddOptions<WarehouseRoutingOptions>().Configure(o =>
                 {
                     o.DefaultWarehouse = "WH-CENTRAL";

@@ -40,6 +40,8 @@ public sealed class ExplorerSystem : IAsyncDisposable
                 services.AddOptions<WarehouseRoutingOptions>().Configure(o => o.DefaultWarehouse = "WH-DEFAULT");
                 // Schedules run in milliseconds: no deadline could come due, and none should be left waiting.
                 services.AddOptions<FulfillmentDeadlineOptions>().Configure(o => o.Clear());
+                // No step is held: a step ahead of its turn is applied at once, as the model says.
+                services.AddOptions<StepHoldOptions>().Configure(o => o.Window = TimeSpan.Zero);
             },
             bus =>
             {

@@ -45,6 +45,14 @@ public static class FulfillmentSteps
         return rank > current ? StepOutcome.Applied : rank == current ? StepOutcome.AlreadyThere : StepOutcome.Passed;
     }
 
+    /// <summary>
+    /// Whether a step to <paramref name="target"/> is the next one of the lifecycle for a fulfillment in
+    /// <paramref name="status"/> (a cancellation is never "next": it applies at once). A step further ahead skips steps.
+    /// </summary>
+    public static bool IsNext(string status, string target) =>
+        target != FulfillmentStatuses.Cancelled && status != FulfillmentStatuses.Cancelled
+        && FulfillmentStatuses.Rank(target) == FulfillmentStatuses.Rank(status) + 1;
+
     /// <summary>Whether a fulfillment in <paramref name="status"/> has left the warehouse (shipped or completed).</summary>
     public static bool HasShipped(string status) =>
         FulfillmentStatuses.Rank(status) >= FulfillmentStatuses.Rank(FulfillmentStatuses.Shipped);

@@ -22,3 +22,9 @@ public sealed record CancelledWithOrder(Guid FulfillmentId, string Reason, DateT
 /// <c>fulfillment</c> queue.
 /// </summary>
 public sealed record FulfillmentDeadlineReached(Guid FulfillmentId, string Status, DateTimeOffset Since, DateTimeOffset Deadline);
+
+/// <summary>
+/// The end of a fulfillment's hold window: steps still held then are applied as skip-aheads. Scheduled, through the
+/// transactional outbox, when a step is first held; sent, when due, to the service's own <c>fulfillment</c> queue.
+/// </summary>
+public sealed record FulfillmentHoldExpired(Guid FulfillmentId);

@@ -41,12 +41,24 @@ public sealed class FulfillmentState : IVersionedSaga
     /// <summary>When fulfillment.overdue was published for the current status; cleared by the next change.</summary>
     public DateTimeOffset? OverdueAt { get; set; }
 
+    /// <summary>
+    /// Warehouse steps that arrived ahead of the next one, in lifecycle order, kept until the steps in between arrive
+    /// or the hold window ends (<see cref="StepHoldOptions"/>). Empty once the fulfillment is cancelled or completed.
+    /// </summary>
+    public List<HeldStep> HeldSteps { get; set; } = [];
+
+    /// <summary>The scheduled <see cref="FulfillmentHoldExpired"/> of the held steps, while any is held.</summary>
+    public Guid? HoldTokenId { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>The contract's status: the state's name, as the wire spells it.</summary>
     public string Status => SagaStates.StatusOf(CurrentState);
 }
+
+/// <summary>A warehouse step received ahead of its turn: the status it moves to and what it carried.</summary>
+public sealed record HeldStep(string Status, DateTimeOffset OccurredAt, DateTimeOffset HeldAt, string? Carrier = null, string? TrackingNumber = null);
 
 /// <summary>One status change, as it was announced.</summary>
 public sealed record FulfillmentHistoryEntry(int Sequence, string? PreviousStatus, string Status, DateTimeOffset ChangedAt, string? Reason);

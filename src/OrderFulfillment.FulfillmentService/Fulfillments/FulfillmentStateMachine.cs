@@ -14,19 +14,34 @@ namespace OrderFulfillment.FulfillmentService.Fulfillments;
 /// which step applies where is <see cref="FulfillmentSteps.Outcome"/>, the contract rule that clients read too. Every
 /// change publishes one fulfillment.status_changed. Entering a status with a deadline (<see cref="FulfillmentDeadlineOptions"/>)
 /// schedules <see cref="FulfillmentDeadlineReached"/> in the same transaction; leaving it cancels it; reaching it
-/// publishes fulfillment.overdue once.
+/// publishes fulfillment.overdue once. A warehouse step that arrives ahead of the next one is held in the fulfillment's
+/// stored state until the steps in between arrive, then all are applied in lifecycle order; when the hold window
+/// (<see cref="StepHoldOptions"/>) ends first, the held steps are applied as skip-aheads. A cancellation is applied at once,
+/// after the steps held before it.
 /// </summary>
 public sealed class FulfillmentStateMachine : MassTransitStateMachine<FulfillmentState>
 {
     readonly FulfillmentDeadlineOptions _deadlines;
+    readonly TimeSpan _holdWindow;
     readonly OrderFulfillmentMetrics _metrics;
 
-    public FulfillmentStateMachine(IOptions<FulfillmentDeadlineOptions> deadlines, OrderFulfillmentMetrics metrics)
+    public FulfillmentStateMachine(IOptions<FulfillmentDeadlineOptions> deadlines, IOptions<StepHoldOptions> hold, OrderFulfillmentMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(deadlines);
+        ArgumentNullException.ThrowIfNull(hold);
         _deadlines = deadlines.Value;
+        _holdWindow = hold.Value.Window;
         _metrics = metrics;
         InstanceState(x => x.CurrentState);
+        Schedule(() => HoldExpired, x => x.HoldTokenId, s =>
+        {
+            s.Delay = _holdWindow;
+            s.Received = e =>
+            {
+                e.CorrelateById(c => c.Message.FulfillmentId);
+                e.OnMissingInstance(m => m.Discard());
+            };
+        });
         Schedule(() => DeadlineReached, x => x.DeadlineTokenId, s => s.Received = e =>
         {
             e.CorrelateById(c => c.Message.FulfillmentId);
@@ -53,16 +68,17 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
                 .ThenAsync(WatchDeadlineAsync));
         DuringAny(Ignore(Planned));
         DuringAny(When(DeadlineReached.Received).ThenAsync(PublishOverdueAsync));
+        DuringAny(When(HoldExpired.Received).ThenAsync(c => ReleaseHeldAsync(c, StepRelease.Window)));
 
-        Step(WarehousePickingStarted, Picking, m => m.OccurredAt);
-        Step(WarehousePicked, Picked, m => m.OccurredAt);
-        Step(WarehousePackingStarted, Packing, m => m.OccurredAt);
-        Step(WarehousePacked, Packed, m => m.OccurredAt);
-        Step(WarehouseReadyToShip, Ready, m => m.OccurredAt);
-        Step(WarehouseShipped, Shipped, m => m.OccurredAt, (f, m) => (f.Carrier, f.TrackingNumber) = (m.Carrier, m.TrackingNumber));
-        Step(WarehouseCompleted, Completed, m => m.OccurredAt);
-        Step(WarehouseCancelled, Cancelled, m => m.OccurredAt, (f, m) => CancelFrom(f, m.Reason), m => m.Reason);
-        Step(CancelledWithOrder, Cancelled, m => m.RequestedAt, (f, m) => CancelFrom(f, m.Reason), m => m.Reason);
+        Step(WarehousePickingStarted, Picking, m => Arrived(Picking, m.OccurredAt));
+        Step(WarehousePicked, Picked, m => Arrived(Picked, m.OccurredAt));
+        Step(WarehousePackingStarted, Packing, m => Arrived(Packing, m.OccurredAt));
+        Step(WarehousePacked, Packed, m => Arrived(Packed, m.OccurredAt));
+        Step(WarehouseReadyToShip, Ready, m => Arrived(Ready, m.OccurredAt));
+        Step(WarehouseShipped, Shipped, m => Arrived(Shipped, m.OccurredAt) with { Carrier = m.Carrier, TrackingNumber = m.TrackingNumber });
+        Step(WarehouseCompleted, Completed, m => Arrived(Completed, m.OccurredAt));
+        Cancellation(WarehouseCancelled, m => m.OccurredAt, m => m.Reason);
+        Cancellation(CancelledWithOrder, m => m.RequestedAt, m => m.Reason);
     }
 
     public State Pending { get; } = null!;
@@ -87,6 +103,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     public Event<WarehouseCompleted> WarehouseCompleted { get; } = null!;
     public Event<WarehouseCancelled> WarehouseCancelled { get; } = null!;
     public Schedule<FulfillmentState, FulfillmentDeadlineReached> DeadlineReached { get; } = null!;
+    public Schedule<FulfillmentState, FulfillmentHoldExpired> HoldExpired { get; } = null!;
 
     /// <summary>
     /// Applies an order-level event to one fulfillment inside the calling consumer's transaction, exactly as if it had
@@ -108,26 +125,53 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     static string StatusOf(State state) => SagaStates.StatusOf(state.Name);
 
     /// <summary>
-    /// A step that moves the fulfillment to <paramref name="target"/>, bound in each state as <see cref="FulfillmentSteps.Outcome"/>
-    /// says: applied, acknowledged without effect, or rejected; after cancelled it depends on the status it was cancelled from.
+    /// A warehouse step that moves the fulfillment to <paramref name="target"/>. Where <see cref="FulfillmentSteps.Outcome"/>
+    /// says it applies, it is applied when it is the next step, and held otherwise (<see cref="ArriveAsync"/>); the hold
+    /// window's end is scheduled with the first step held and cancelled when the last held step is applied.
     /// </summary>
-    void Step<T>(Event<T> step, State target, Func<T, DateTimeOffset> occurredAt, Action<FulfillmentState, T>? record = null,
-        Func<T, string?>? reason = null)
+    void Step<T>(Event<T> step, State target, Func<T, HeldStep> arrived)
         where T : class
     {
-        var status = StatusOf(target);
-        State[] Where(Func<StepOutcome, bool> outcome) =>
-            [.. Progression.Where(state => outcome(FulfillmentSteps.Outcome(StatusOf(state), status)))];
-
-        During(Where(o => o == StepOutcome.Applied),
+        During(StatesWhere(StatusOf(target), StepOutcome.Applied),
             When(step)
-                .Then(c => record?.Invoke(c.Saga, c.Message))
-                .ThenAsync(c => AnnounceAsync(c, status, occurredAt(c.Message), reason?.Invoke(c.Message)))
-                .TransitionTo(target)
-                .ThenAsync(WatchDeadlineAsync));
-        if (Where(o => o is StepOutcome.AlreadyThere or StepOutcome.Passed) is { Length: > 0 } settled)
+                .ThenAsync(c => ArriveAsync(c, arrived(c.Message)))
+                .If(c => c.Saga.HeldSteps.Count > 0 && c.Saga.HoldTokenId is null,
+                    held => held.Schedule(HoldExpired, c => new FulfillmentHoldExpired(c.Saga.CorrelationId)))
+                .If(c => c.Saga.HeldSteps.Count == 0 && c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired)));
+        Settle(step, StatusOf(target));
+    }
+
+    /// <summary>
+    /// A cancellation, applied at once wherever the rule allows it: the steps held before it are applied first (they
+    /// arrived first), then it is checked against the status they led to, so a held shipment still forbids it.
+    /// </summary>
+    void Cancellation<T>(Event<T> cancel, Func<T, DateTimeOffset> occurredAt, Func<T, string?> reason)
+        where T : class
+    {
+        During(StatesWhere(FulfillmentStatuses.Cancelled, StepOutcome.Applied),
+            When(cancel)
+                .ThenAsync(async c =>
+                {
+                    await ReleaseHeldAsync(c, StepRelease.Cancellation);
+                    if (FulfillmentSteps.Outcome(c.Saga.Status, FulfillmentStatuses.Cancelled) == StepOutcome.Rejected)
+                        throw new StepRejectedException(c.Saga.CorrelationId, cancel.Name, c.Saga.Status);
+                    CancelFrom(c.Saga, reason(c.Message));
+                    await ApplyAsync(c, FulfillmentStatuses.Cancelled, occurredAt(c.Message), reason(c.Message));
+                })
+                .If(c => c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired)));
+        Settle(cancel, FulfillmentStatuses.Cancelled);
+    }
+
+    /// <summary>
+    /// Where the step to <paramref name="status"/> does not apply: acknowledged without effect (a duplicate or stale
+    /// step), or rejected; after cancelled it depends on the status the fulfillment was cancelled from.
+    /// </summary>
+    void Settle<T>(Event<T> step, string status)
+        where T : class
+    {
+        if (StatesWhere(status, StepOutcome.AlreadyThere, StepOutcome.Passed) is { Length: > 0 } settled)
             During(settled, Ignore(step));
-        if (Where(o => o == StepOutcome.Rejected) is { Length: > 0 } forbidding)
+        if (StatesWhere(status, StepOutcome.Rejected) is { Length: > 0 } forbidding)
             During(forbidding, When(step).Then(c => throw new StepRejectedException(c.Saga.CorrelationId, step.Name, c.Saga.Status)));
         During(Cancelled,
             When(step).Then(c =>
@@ -135,6 +179,74 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
                 if (FulfillmentSteps.Outcome(FulfillmentStatuses.Cancelled, status, c.Saga.CancelledFrom) == StepOutcome.Rejected)
                     throw new StepRejectedException(c.Saga.CorrelationId, step.Name, FulfillmentStatuses.Cancelled);
             }));
+    }
+
+    /// <summary>The states of the lifecycle (cancelled apart) in which a step to <paramref name="status"/> has one of <paramref name="outcomes"/>.</summary>
+    State[] StatesWhere(string status, params StepOutcome[] outcomes) =>
+        [.. Progression.Where(state => outcomes.Contains(FulfillmentSteps.Outcome(StatusOf(state), status)))];
+
+    static HeldStep Arrived(State target, DateTimeOffset occurredAt) => new(StatusOf(target), occurredAt, DateTimeOffset.UtcNow);
+
+    /// <summary>
+    /// A step that applies: the next step of the lifecycle is applied, followed by the held steps it makes next; a step
+    /// further ahead is held (once: the same step held again is a duplicate), unless the hold window is zero.
+    /// </summary>
+    async Task ArriveAsync(BehaviorContext<FulfillmentState> context, HeldStep step)
+    {
+        var fulfillment = context.Saga;
+        if (_holdWindow > TimeSpan.Zero && !FulfillmentSteps.IsNext(fulfillment.Status, step.Status))
+        {
+            if (fulfillment.HeldSteps.TrueForAll(held => held.Status != step.Status))
+            {
+                fulfillment.HeldSteps = [.. fulfillment.HeldSteps.Append(step).OrderBy(held => FulfillmentStatuses.Rank(held.Status))];
+                fulfillment.UpdatedAt = DateTimeOffset.UtcNow;
+                _metrics.StepHeld(step.Status);
+            }
+
+            return;
+        }
+
+        await ApplyStepAsync(context, step);
+        await ReleaseHeldAsync(context, StepRelease.GapClosed);
+    }
+
+    /// <summary>
+    /// Applies held steps in lifecycle order: only those that are next in turn when a gap closed, all of them (skipping
+    /// ahead where steps are missing) when the hold window ended or a cancellation came.
+    /// </summary>
+    async Task ReleaseHeldAsync(BehaviorContext<FulfillmentState> context, StepRelease release)
+    {
+        var fulfillment = context.Saga;
+        while (fulfillment.HeldSteps.Count > 0
+               && (release != StepRelease.GapClosed || FulfillmentSteps.IsNext(fulfillment.Status, fulfillment.HeldSteps[0].Status)))
+        {
+            var step = fulfillment.HeldSteps[0];
+            fulfillment.HeldSteps = fulfillment.HeldSteps[1..];
+            _metrics.StepReleased(step.Status, release switch
+            {
+                StepRelease.GapClosed => "gap_closed",
+                StepRelease.Window => "window",
+                _ => "cancellation",
+            }, DateTimeOffset.UtcNow - step.HeldAt);
+            if (FulfillmentSteps.Outcome(fulfillment.Status, step.Status) == StepOutcome.Applied)
+                await ApplyStepAsync(context, step);
+        }
+    }
+
+    /// <summary>Moves the fulfillment to a warehouse step's status, with the shipment it carried.</summary>
+    Task ApplyStepAsync(BehaviorContext<FulfillmentState> context, HeldStep step)
+    {
+        if (step.Status == FulfillmentStatuses.Shipped)
+            (context.Saga.Carrier, context.Saga.TrackingNumber) = (step.Carrier, step.TrackingNumber);
+        return ApplyAsync(context, step.Status, step.OccurredAt);
+    }
+
+    /// <summary>Announces the change to <paramref name="status"/>, enters its state, and follows its deadline.</summary>
+    async Task ApplyAsync(BehaviorContext<FulfillmentState> context, string status, DateTimeOffset changedAt, string? reason = null)
+    {
+        await AnnounceAsync(context, status, changedAt, reason);
+        await context.TransitionToState(GetState(SagaStates.StateNameOf(status)));
+        await WatchDeadlineAsync(context);
     }
 
     static void CancelFrom(FulfillmentState fulfillment, string? reason)
@@ -153,8 +265,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     }
 
     /// <summary>Records the change to <paramref name="status"/> in the history and publishes fulfillment.status_changed.</summary>
-    Task AnnounceAsync<T>(BehaviorContext<FulfillmentState, T> context, string status, DateTimeOffset changedAt, string? reason = null)
-        where T : class
+    Task AnnounceAsync(BehaviorContext<FulfillmentState> context, string status, DateTimeOffset changedAt, string? reason = null)
     {
         var fulfillment = context.Saga;
         var previous = fulfillment.History.Count == 0 ? null : fulfillment.History[^1].Status;

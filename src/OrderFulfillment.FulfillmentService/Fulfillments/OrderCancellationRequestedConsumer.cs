@@ -26,7 +26,9 @@ public sealed class OrderCancellationRequestedConsumer(FulfillmentDbContext dbCo
         if (fulfillments.Count == 0)
             throw new UnknownOrderException(request.OrderId, "no fulfillment of this order exists");
 
-        var shipped = fulfillments.Where(f => FulfillmentSteps.HasShipped(f.Status)).ToList();
+        // A shipment held for the steps before it has shipped too: the machine would apply it before the cancellation.
+        var shipped = fulfillments.Where(f => FulfillmentSteps.HasShipped(f.Status) || f.HeldSteps.Exists(h => FulfillmentSteps.HasShipped(h.Status)))
+            .ToList();
         if (shipped.Count > 0)
         {
             await context.Publish(new OrderCancellationRefused

@@ -58,7 +58,9 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
 
                 if (result == BatchResult.Full)
                     continue;
-                var wait = result == BatchResult.LockedElsewhere ? TimeSpan.FromMilliseconds(50) : options.Value.PollInterval;
+                var wait = result == BatchResult.LockedElsewhere
+                    ? TimeSpan.FromMilliseconds(50)
+                    : signal.Until(options.Value.PollInterval, DateTime.UtcNow);
                 await signal.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -116,7 +118,8 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
     /// </summary>
     internal async Task<int> PromoteDueAsync(CancellationToken cancellationToken)
     {
-        if (DateTime.UtcNow < _nextPromotion)
+        // A message this process scheduled is due: promote now, not at the next interval.
+        if (DateTime.UtcNow < _nextPromotion && !signal.TakeDue(DateTime.UtcNow))
             return 0;
         _nextPromotion = DateTime.UtcNow + PromotionInterval;
 

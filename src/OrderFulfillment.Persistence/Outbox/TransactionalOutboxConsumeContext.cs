@@ -38,6 +38,9 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
 
     public int AddedMessageCount { get; private set; }
 
+    /// <summary>When the earliest message this consumer scheduled is due, so that delivery wakes for it on time.</summary>
+    public DateTimeOffset? EarliestScheduled { get; private set; }
+
     /// <summary>This delivery repeats a message already consumed: nothing of it is committed.</summary>
     public bool IsRedelivery { get; private set; }
 
@@ -59,6 +62,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
             AddedMessageCount = _pending.Count;
             _pending.Clear();
             dbContext.Set<ScheduledOutboxMessage>().AddRange(_scheduled);
+            EarliestScheduled = _scheduled.Count == 0 ? null : _scheduled.Min(m => m.DeliverAt);
             _scheduled.Clear();
         }
 
@@ -91,6 +95,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
         }
 
         AddedMessageCount = 0;
+        EarliestScheduled = null;
         dbContext.ChangeTracker.Clear();
         _consumed = true;
         IsRedelivery = true;

@@ -69,6 +69,9 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
             signal.Notify();
         }
 
+        if (outboxContext.EarliestScheduled is { } due)
+            signal.ScheduledFor(due);
+
         // The pipe now finds the message consumed and its outbox handed to delivery: it completes the receive.
         while (outboxContext.ContinueProcessing)
             await next.Send(outboxContext).ConfigureAwait(false);

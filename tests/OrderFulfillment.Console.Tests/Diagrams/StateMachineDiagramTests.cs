@@ -22,7 +22,8 @@ public sealed class StateMachineDiagramTests
 
     // Planned announces pending and then planning in one step: the saga rests in Planning.
     public static string FulfillmentMachine() => StateMachineMermaid.Write(
-        new FulfillmentStateMachine(Microsoft.Extensions.Options.Options.Create(new FulfillmentDeadlineOptions()), new OrderFulfillmentMetrics()),
+        new FulfillmentStateMachine(Microsoft.Extensions.Options.Options.Create(new FulfillmentDeadlineOptions()),
+            Microsoft.Extensions.Options.Options.Create(new StepHoldOptions()), new OrderFulfillmentMetrics()),
         state => FulfillmentStatuses.All.FirstOrDefault(s => s == SagaStates.StatusOf(state)),
         [new CodeTransition("Pending", "Planning", "announced, then planning at once")]);
 

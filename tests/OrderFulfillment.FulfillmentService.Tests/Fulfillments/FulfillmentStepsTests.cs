@@ -58,6 +58,18 @@ public sealed class FulfillmentStepsTests
             Assert.Null(exception);
     }
 
+    [Theory]
+    [InlineData("planning", "picking", true)]
+    [InlineData("picking", "picked", true)]
+    [InlineData("shipped", "completed", true)]
+    [InlineData("planning", "picked", false)]
+    [InlineData("picking", "picking", false)]
+    [InlineData("packed", "picking", false)]
+    [InlineData("picking", "cancelled", false)]
+    [InlineData("cancelled", "picking", false)]
+    public void The_next_step_is_the_one_right_after_the_status(string status, string target, bool next) =>
+        Assert.Equal(next, FulfillmentSteps.IsNext(status, target));
+
     /// <summary>Delivers the warehouse step that moves a fulfillment to <paramref name="status"/>; returns what it threw.</summary>
     static async Task<Exception?> DeliverStepAsync(FulfillmentHarness h, string status, Guid id) => status switch
     {

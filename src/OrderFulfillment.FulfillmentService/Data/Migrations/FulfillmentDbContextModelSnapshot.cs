@@ -63,10 +63,19 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("fulfillment_count");
 
+                    b.Property<string>("HeldSteps")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("held_steps");
+
                     b.Property<string>("History")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("history");
+
+                    b.Property<Guid?>("HoldTokenId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("hold_token_id");
 
                     b.Property<string>("Lines")
                         .IsRequired()
