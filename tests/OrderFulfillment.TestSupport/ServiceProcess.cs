@@ -40,6 +40,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     public IEnumerable<string> Log => _log;
     public int? ProcessId => _process?.Id;
 
+    /// <summary>The CPU time (user and system) the running process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            if (_process is null || _process.HasExited)
+                return TimeSpan.Zero;
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static Task<ServiceProcess> StartOrderServiceAsync(Dictionary<string, string> environment) =>
         StartAsync("OrderFulfillment.OrderService", environment);
 
