@@ -126,19 +126,27 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
 
     /// <summary>
     /// A warehouse step that moves the fulfillment to <paramref name="target"/>. Where <see cref="FulfillmentSteps.Outcome"/>
-    /// says it applies, it is applied when it is the next step, and held otherwise (<see cref="ArriveAsync"/>); the hold
+    /// says it applies, it is applied when it is the next step (or holding is off), and held otherwise (<see cref="Holds"/>); the hold
     /// window's end is scheduled with the first step held and cancelled when the last held step is applied.
     /// </summary>
     void Step<T>(Event<T> step, State target, Func<T, HeldStep> arrived)
         where T : class
     {
-        During(StatesWhere(StatusOf(target), StepOutcome.Applied),
+        var status = StatusOf(target);
+        During(StatesWhere(status, StepOutcome.Applied),
             When(step)
-                .ThenAsync(c => ArriveAsync(c, arrived(c.Message)))
-                .If(c => c.Saga.HeldSteps.Count > 0 && c.Saga.HoldTokenId is null,
-                    held => held.Schedule(HoldExpired, c => new FulfillmentHoldExpired(c.Saga.CorrelationId)))
-                .If(c => c.Saga.HeldSteps.Count == 0 && c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired)));
-        Settle(step, StatusOf(target));
+                .IfElse(c => Holds(c.Saga, status),
+                    hold => hold
+                        .Then(c => Hold(c.Saga, arrived(c.Message)))
+                        .If(c => c.Saga.HoldTokenId is null, schedule => schedule.Schedule(HoldExpired, c => new FulfillmentHoldExpired(c.Saga.CorrelationId))),
+                    apply => apply
+                        .Then(c => RecordShipment(c.Saga, arrived(c.Message)))
+                        .ThenAsync(c => AnnounceAsync(c, status, arrived(c.Message).OccurredAt))
+                        .TransitionTo(target)
+                        .ThenAsync(WatchDeadlineAsync)
+                        .ThenAsync(c => ReleaseHeldAsync(c, StepRelease.GapClosed))
+                        .If(c => c.Saga.HeldSteps.Count == 0 && c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired))));
+        Settle(step, status);
     }
 
     /// <summary>
@@ -150,14 +158,16 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     {
         During(StatesWhere(FulfillmentStatuses.Cancelled, StepOutcome.Applied),
             When(cancel)
-                .ThenAsync(async c =>
+                .ThenAsync(c => ReleaseHeldAsync(c, StepRelease.Cancellation))
+                .Then(c =>
                 {
-                    await ReleaseHeldAsync(c, StepRelease.Cancellation);
                     if (FulfillmentSteps.Outcome(c.Saga.Status, FulfillmentStatuses.Cancelled) == StepOutcome.Rejected)
                         throw new StepRejectedException(c.Saga.CorrelationId, cancel.Name, c.Saga.Status);
                     CancelFrom(c.Saga, reason(c.Message));
-                    await ApplyAsync(c, FulfillmentStatuses.Cancelled, occurredAt(c.Message), reason(c.Message));
                 })
+                .ThenAsync(c => AnnounceAsync(c, FulfillmentStatuses.Cancelled, occurredAt(c.Message), reason(c.Message)))
+                .TransitionTo(Cancelled)
+                .ThenAsync(WatchDeadlineAsync)
                 .If(c => c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired)));
         Settle(cancel, FulfillmentStatuses.Cancelled);
     }
@@ -187,27 +197,18 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
 
     static HeldStep Arrived(State target, DateTimeOffset occurredAt) => new(StatusOf(target), occurredAt, DateTimeOffset.UtcNow);
 
-    /// <summary>
-    /// A step that applies: the next step of the lifecycle is applied, followed by the held steps it makes next; a step
-    /// further ahead is held (once: the same step held again is a duplicate), unless the hold window is zero.
-    /// </summary>
-    async Task ArriveAsync(BehaviorContext<FulfillmentState> context, HeldStep step)
+    /// <summary>Whether a step to <paramref name="status"/> waits for the steps before it: it is not the next one, and holding is on.</summary>
+    bool Holds(FulfillmentState fulfillment, string status) =>
+        _holdWindow > TimeSpan.Zero && !FulfillmentSteps.IsNext(fulfillment.Status, status);
+
+    /// <summary>Keeps a step that arrived ahead of its turn, in lifecycle order; the same step held again is a duplicate.</summary>
+    void Hold(FulfillmentState fulfillment, HeldStep step)
     {
-        var fulfillment = context.Saga;
-        if (_holdWindow > TimeSpan.Zero && !FulfillmentSteps.IsNext(fulfillment.Status, step.Status))
-        {
-            if (fulfillment.HeldSteps.TrueForAll(held => held.Status != step.Status))
-            {
-                fulfillment.HeldSteps = [.. fulfillment.HeldSteps.Append(step).OrderBy(held => FulfillmentStatuses.Rank(held.Status))];
-                fulfillment.UpdatedAt = DateTimeOffset.UtcNow;
-                _metrics.StepHeld(step.Status);
-            }
-
+        if (fulfillment.HeldSteps.Exists(held => held.Status == step.Status))
             return;
-        }
-
-        await ApplyStepAsync(context, step);
-        await ReleaseHeldAsync(context, StepRelease.GapClosed);
+        fulfillment.HeldSteps = [.. fulfillment.HeldSteps.Append(step).OrderBy(held => FulfillmentStatuses.Rank(held.Status))];
+        fulfillment.UpdatedAt = DateTimeOffset.UtcNow;
+        _metrics.StepHeld(step.Status);
     }
 
     /// <summary>
@@ -233,20 +234,19 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         }
     }
 
-    /// <summary>Moves the fulfillment to a warehouse step's status, with the shipment it carried.</summary>
-    Task ApplyStepAsync(BehaviorContext<FulfillmentState> context, HeldStep step)
+    /// <summary>Moves the fulfillment to a held step's status: announced, entered, its deadline followed.</summary>
+    async Task ApplyStepAsync(BehaviorContext<FulfillmentState> context, HeldStep step)
     {
-        if (step.Status == FulfillmentStatuses.Shipped)
-            (context.Saga.Carrier, context.Saga.TrackingNumber) = (step.Carrier, step.TrackingNumber);
-        return ApplyAsync(context, step.Status, step.OccurredAt);
+        RecordShipment(context.Saga, step);
+        await AnnounceAsync(context, step.Status, step.OccurredAt);
+        await context.TransitionToState(GetState(SagaStates.StateNameOf(step.Status)));
+        await WatchDeadlineAsync(context);
     }
 
-    /// <summary>Announces the change to <paramref name="status"/>, enters its state, and follows its deadline.</summary>
-    async Task ApplyAsync(BehaviorContext<FulfillmentState> context, string status, DateTimeOffset changedAt, string? reason = null)
+    static void RecordShipment(FulfillmentState fulfillment, HeldStep step)
     {
-        await AnnounceAsync(context, status, changedAt, reason);
-        await context.TransitionToState(GetState(SagaStates.StateNameOf(status)));
-        await WatchDeadlineAsync(context);
+        if (step.Status == FulfillmentStatuses.Shipped)
+            (fulfillment.Carrier, fulfillment.TrackingNumber) = (step.Carrier, step.TrackingNumber);
     }
 
     static void CancelFrom(FulfillmentState fulfillment, string? reason)
