@@ -27,6 +27,10 @@ public sealed class BenchOptions
           --instances I[,I...]    workload E instances of each service (default 1); several = growth runs
           --half-seconds T        workload E half-saturation run length (default 90; quick 12); 0 = no half run
           --retention on|off      workload E: wait for outbox/inbox retention after the first run (default on)
+          --services-root PATH    workload E: the services' DLLs from another checkout (default: this repository),
+                                  PATH/src/<Service>/bin/Release/net10.0/<Service>.dll, built there in Release first
+                                  (scripts/bench.sh builds this repository only); e.g. an older build for a before/after
+                                  comparison. scripts/bench.sh runs from the repository root: a relative PATH starts there
           --ceiling-seconds T     PostgreSQL ceiling duration per setting (default 10; quick 3)
           --rabbit-messages N     RabbitMQ ceiling: messages published and consumed (default 30000; quick 5000)
           --out PATH              also write the JSON to PATH
@@ -49,6 +53,7 @@ public sealed class BenchOptions
     public string UnassignedSku { get; private set; } = "SKU-3";
     public double HalfSeconds { get; private set; } = 90;
     public bool Retention { get; private set; } = true;
+    public string? ServicesRoot { get; private set; } // null: this repository
     public double CeilingSeconds { get; private set; } = 10;
     public int RabbitMessages { get; private set; } = 30_000;
     public string? Out { get; private set; }
@@ -93,6 +98,7 @@ public sealed class BenchOptions
                 case "--instances": o.Instances = Ints(); break;
                 case "--half-seconds": o.HalfSeconds = Dbl(); break;
                 case "--retention": o.Retention = Value() != "off"; break;
+                case "--services-root": o.ServicesRoot = Path.GetFullPath(Value()); break;
                 case "--ceiling-seconds": o.CeilingSeconds = Dbl(); break;
                 case "--rabbit-messages": o.RabbitMessages = Int(); break;
                 case "--out": o.Out = Value(); break;

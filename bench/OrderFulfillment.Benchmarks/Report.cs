@@ -160,9 +160,11 @@ public static class Paths
         throw new InvalidOperationException("OrderFulfillment.sln not found above " + AppContext.BaseDirectory);
     }
 
-    public static string ServiceDll(string project)
+    /// <summary>A service's Release build under <paramref name="root"/>, this repository or another checkout (<c>--services-root</c>).</summary>
+    public static string ServiceDll(string root, string project)
     {
-        var dll = Path.Combine(Root, "src", project, "bin", "Release", "net10.0", project + ".dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution in Release first (scripts/bench.sh does)", dll);
+        var dll = Path.Combine(root, "src", project, "bin", "Release", "net10.0", project + ".dll");
+        var build = root == Root ? "(scripts/bench.sh does)" : $"(dotnet build {Path.Combine(root, "OrderFulfillment.sln")} -c Release)";
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution in Release first {build}", dll);
     }
 }

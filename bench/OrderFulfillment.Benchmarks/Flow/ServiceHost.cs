@@ -27,12 +27,14 @@ public sealed class ServiceHost : IAsyncDisposable
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    public static async Task<ServiceHost> StartAsync(string name, string project, IReadOnlyDictionary<string, string> environment, string logDirectory)
+    /// <summary>Starts <c>servicesRoot/src/project/bin/Release/net10.0/project.dll</c> and waits until it is ready.</summary>
+    public static async Task<ServiceHost> StartAsync(string name, string servicesRoot, string project, IReadOnlyDictionary<string, string> environment,
+        string logDirectory)
     {
         var port = FreePort();
         Directory.CreateDirectory(logDirectory);
         var log = Path.Combine(logDirectory, name + ".log");
-        var dll = Paths.ServiceDll(project);
+        var dll = Paths.ServiceDll(servicesRoot, project);
         // exec: the pid is the service's own, for /proc sampling.
         var info = new ProcessStartInfo("/bin/sh", ["-c", "exec dotnet \"$0\" >\"$1\" 2>&1", dll, log])
         {
@@ -107,11 +109,7 @@ public sealed class ServiceHost : IAsyncDisposable
                     shmem = Kb(line) / 1024.0;
             }
 
-            var stat = File.ReadAllText($"/proc/{Pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // After "pid (comm) ": state is field 3, utime 14, stime 15 (clock ticks, 100 per second).
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return (hwm, rss, ticks / 100.0, $"anon {anon:0} + file {file:0} + shmem {shmem:0} MB");
+            return MachineCpu.Read(Pid) is { } stat ? (hwm, rss, stat.CpuSeconds, $"anon {anon:0} + file {file:0} + shmem {shmem:0} MB") : null;
         }
         catch (Exception exception) when (exception is IOException or FormatException or UnauthorizedAccessException)
         {
@@ -150,7 +148,10 @@ public sealed class ServiceHost : IAsyncDisposable
     }
 }
 
-/// <summary>Samples services' RSS and CPU every 500 ms: peak RSS, CPU seconds used and the busiest second.</summary>
+/// <summary>
+/// Samples services' RSS and CPU every 200 ms: peak RSS, CPU seconds used and the busiest second; and, through
+/// <see cref="Cpu"/>, the machine's CPU and that of PostgreSQL, RabbitMQ and the benchmark itself.
+/// </summary>
 public sealed class ProcessSampler : IAsyncDisposable
 {
     readonly IReadOnlyList<ServiceHost> _hosts;
@@ -173,8 +174,12 @@ public sealed class ProcessSampler : IAsyncDisposable
             };
         }
 
+        Cpu = new MachineCpu(hosts);
         _loop = Task.Run(LoopAsync);
     }
+
+    /// <summary>The machine's CPU over the run: sampled with the services, stopped by <see cref="Stop"/>.</summary>
+    public MachineCpu Cpu { get; }
 
     sealed class Stats
     {
@@ -199,7 +204,7 @@ public sealed class ProcessSampler : IAsyncDisposable
             SampleAll();
             try
             {
-                await Task.Delay(500, _stop.Token);
+                await Task.Delay(200, _stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -211,6 +216,7 @@ public sealed class ProcessSampler : IAsyncDisposable
     {
         lock (_stats)
         {
+            Cpu.Sample();
             foreach (var host in _hosts)
             {
                 if (host.Sample() is not { } sample)
@@ -241,6 +247,7 @@ public sealed class ProcessSampler : IAsyncDisposable
         SampleAll();
         lock (_stats)
         {
+            Cpu.Stop();
             return [.. _hosts.Select(h =>
             {
                 var s = _stats[h];

@@ -22,24 +22,27 @@ public static class WorkloadE
         double DriverPublishedPerSecond, long Consumed, Percentiles ConfirmToPlanning, Percentiles StepToEvent,
         IReadOnlyList<ProcessSampler.ServiceUsage> Usage, IReadOnlyDictionary<string, long> LargestBacklog,
         IReadOnlyDictionary<string, RowCounts> RowsAfterRun, IReadOnlyDictionary<string, RowCounts>? RowsAfterRetention, double RetentionWaitSeconds,
-        long ErrorQueueMessages, long DuplicateEvents, Dictionary<string, long> ConsumedPerQueue, string Logs, double FulfillmentsPerOrder);
+        long ErrorQueueMessages, long DuplicateEvents, Dictionary<string, long> ConsumedPerQueue, string Logs, double FulfillmentsPerOrder,
+        CpuBreakdown Cpu);
 
     public static async Task RunAsync(BenchOptions options, Report report)
     {
+        var servicesRoot = options.ServicesRoot ?? Paths.Root;
+        report.Detail("servicesRoot", servicesRoot);
         var results = new List<FlowResult>();
         var first = true;
         foreach (var instances in options.Instances)
         {
             foreach (var orders in options.Orders)
             {
-                var saturation = await RunOnceAsync(options, orders, instances, null, first && options.Retention);
+                var saturation = await RunOnceAsync(options, servicesRoot, orders, instances, null, first && options.Retention);
                 results.Add(saturation);
                 Add(report, saturation, options);
                 if (first && options.HalfSeconds > 0)
                 {
                     var halfRate = saturation.OrdersPerSecond / 2;
                     var halfOrders = Math.Max(10, (int)Math.Ceiling(halfRate * options.HalfSeconds));
-                    var half = await RunOnceAsync(options, halfOrders, instances, halfRate, false);
+                    var half = await RunOnceAsync(options, servicesRoot, halfOrders, instances, halfRate, false);
                     results.Add(half);
                     Add(report, half, options);
                 }
@@ -70,6 +73,18 @@ public static class WorkloadE
         else
         {
             report.Add(section, "completed orders/s (paced)", r.OrdersPerSecond, "orders/s", note: $"{r.Orders:N0} orders in {r.Seconds:0.0} s");
+        }
+
+        var cpu = r.Cpu;
+        report.Add(section, "machine CPU busy (user + system)", cpu.UserPercent + cpu.SystemPercent, "% of all cores",
+            note: $"user {cpu.UserPercent:0.0}, system {cpu.SystemPercent:0.0}, iowait {cpu.IoWaitPercent:0.0}, idle {cpu.IdlePercent:0.0}, " +
+                  $"steal {cpu.StealPercent:0.0} % of {cpu.Cores} cores, {cpu.Seconds:0.0} s");
+        report.Add(section, "CPU/order: machine", cpu.MachineMsPerOrder, "ms/order",
+            note: $"{Report.Format(cpu.MachineMsPerMessage, "ms")} ms/message; {cpu.MachineCpuMs / 1000:0.0} s CPU, {r.Consumed:N0} messages consumed");
+        foreach (var share in cpu.Processes)
+        {
+            report.Add(section, $"CPU/order: {share.Name}", share.MsPerOrder, "ms/order",
+                note: $"{Report.Format(share.MsPerMessage, "ms")} ms/message, {share.PercentOfMachine:0.0}% of the machine's CPU, {share.CpuMs / 1000:0.0} s");
         }
 
         report.Add(section, "order.confirmed → first planning p50", r.ConfirmToPlanning.P50, "ms", note: $"{r.ConfirmToPlanning.Count:N0} orders");
@@ -143,7 +158,8 @@ public static class WorkloadE
         }
     }
 
-    static async Task<FlowResult> RunOnceAsync(BenchOptions options, int orders, int instances, double? pacedRate, bool waitForRetention)
+    static async Task<FlowResult> RunOnceAsync(BenchOptions options, string servicesRoot, int orders, int instances, double? pacedRate,
+        bool waitForRetention)
     {
         var kind = pacedRate is null ? "sat" : "half";
         Console.Error.WriteLine($"[bench] E {kind}: {orders:N0} orders, {instances} instance(s) of each service" +
@@ -189,8 +205,8 @@ public static class WorkloadE
             {
                 // The two services have databases of their own: they start (and migrate) side by side; further instances
                 // start once the first ones have migrated.
-                var order = ServiceHost.StartAsync($"order-service#{i}", "OrderFulfillment.OrderService", environment, logs);
-                var fulfillment = ServiceHost.StartAsync($"fulfillment-service#{i}", "OrderFulfillment.FulfillmentService", environment, logs);
+                var order = ServiceHost.StartAsync($"order-service#{i}", servicesRoot, "OrderFulfillment.OrderService", environment, logs);
+                var fulfillment = ServiceHost.StartAsync($"fulfillment-service#{i}", servicesRoot, "OrderFulfillment.FulfillmentService", environment, logs);
                 try
                 {
                     await Task.WhenAll(order, fulfillment);
@@ -214,10 +230,9 @@ public static class WorkloadE
             for (var i = 1; i <= warmup; i++)
                 await driver.ConfirmOrderAsync($"{prefix}-W{i:D3}", options.UnassignedSku);
             await driver.WaitAllDeliveredAsync(TimeSpan.FromMinutes(3), () => ServiceState(hosts));
-            var countConsumed = pacedRate is null; // messages consumed/s: reported for saturation runs only
-            if (countConsumed)
-                await Task.Delay(5500); // the management API's statistics lag by up to 5 s
-            var ackedBefore = countConsumed ? await Infra.AckedPerQueueAsync(scope.VirtualHost) : [];
+            // Messages consumed by the services (for msg/s and CPU per message); the management API's statistics lag by up to 5 s.
+            await Task.Delay(5500);
+            var ackedBefore = await Infra.AckedPerQueueAsync(scope.VirtualHost);
 
             await using var sampler = new ProcessSampler(hosts);
             await using var backlog = new BacklogPoller(new Dictionary<string, string> { ["order-db"] = orderDb, ["fulfillment-db"] = fulfillmentDb });
@@ -251,12 +266,12 @@ public static class WorkloadE
             var fulfillments = driver.FulfillmentsSeen - fulfillmentsBefore;
             var (confirmToPlanning, stepToEvent) = driver.Latencies();
 
-            if (countConsumed)
-                await Task.Delay(5500);
-            var ackedAfter = countConsumed ? await Infra.AckedPerQueueAsync(scope.VirtualHost) : [];
+            await Task.Delay(5500);
+            var ackedAfter = await Infra.AckedPerQueueAsync(scope.VirtualHost);
             var consumedPerQueue = ackedAfter.Where(q => q.Key != "bench-observer")
                 .ToDictionary(q => q.Key, q => q.Value - ackedBefore.GetValueOrDefault(q.Key));
             var consumed = consumedPerQueue.Values.Sum();
+            var cpu = sampler.Cpu.Breakdown(orders, consumed);
 
             var databases = new Dictionary<string, string> { ["order-db"] = orderDb, ["fulfillment-db"] = fulfillmentDb };
             var rowsAfterRun = await CountRowsAsync(databases);
@@ -284,7 +299,7 @@ public static class WorkloadE
 
             return new FlowResult(orders, instances, pacedRate, seconds, orders / seconds, consumed / seconds, published / seconds, consumed,
                 confirmToPlanning, stepToEvent, usage, largest, rowsAfterRun, rowsAfterRetention, waited, errors, driver.DuplicateEvents,
-                consumedPerQueue, logs, fulfillments / (double)orders);
+                consumedPerQueue, logs, fulfillments / (double)orders, cpu);
         }
         catch (Exception)
         {
