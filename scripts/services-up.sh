@@ -300,12 +300,13 @@ start_rabbitmq() {
   fi
   if ((!running)); then
     rabbit_stop # a broker process that does not answer (e.g. its epmd was killed), if any
-    if ! grep -qs rabbitmq_management /etc/rabbitmq/enabled_plugins; then
-      quietly rmq_plugins enable --offline rabbitmq_management || die "enabling rabbitmq_management failed"
+    # The management UI and API, and the shovel that scripts/upgrade-queues moves messages with.
+    if ! grep -qs rabbitmq_shovel /etc/rabbitmq/enabled_plugins; then
+      quietly rmq_plugins enable --offline rabbitmq_management rabbitmq_shovel || die "enabling rabbitmq_management and rabbitmq_shovel failed"
     fi
     rabbit_start
-  elif ! grep -qs rabbitmq_management /etc/rabbitmq/enabled_plugins; then
-    quietly rmq_plugins enable rabbitmq_management || die "enabling rabbitmq_management failed"
+  elif ! grep -qs rabbitmq_shovel /etc/rabbitmq/enabled_plugins; then
+    quietly rmq_plugins enable rabbitmq_management rabbitmq_shovel || die "enabling rabbitmq_management and rabbitmq_shovel failed"
   fi
 
   # User: administrator (tests create a vhost per run through the management API),
