@@ -14,6 +14,9 @@ public static class FulfillmentServiceRegistration
     public const string FulfillmentQueue = "fulfillment";
     public const string OrderEventsQueue = "fulfillment-order-events";
 
+    /// <summary>Where the consumers of order events send the fulfillment saga its commands.</summary>
+    public static readonly Uri FulfillmentQueueAddress = new($"queue:{FulfillmentQueue}");
+
     /// <summary>Fulfillments processed at once by one instance (each fulfillment's messages one at a time).</summary>
     const int FulfillmentPartitions = 16;
 
@@ -56,8 +59,11 @@ public static class FulfillmentServiceRegistration
             e.UsePartitioner<WarehouseCancelled>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<FulfillmentDeadlineReached>(perFulfillment, c => c.Message.FulfillmentId);
             e.UsePartitioner<FulfillmentHoldExpired>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<FulfillmentPlanned>(perFulfillment, c => c.Message.FulfillmentId);
+            e.UsePartitioner<CancelledWithOrder>(perFulfillment, c => c.Message.FulfillmentId);
             // The saga's internal events travel on no exchange: the deadline and hold timeouts come to this queue by a
-            // send from the outbox's scheduler; planning and cancelling with the order are raised by the order-events consumers.
+            // send from the outbox's scheduler; planning and cancelling with the order are commands the order-events
+            // consumers send here through their outbox.
             e.ConfigureMessageTopology<FulfillmentDeadlineReached>(false);
             e.ConfigureMessageTopology<FulfillmentHoldExpired>(false);
             e.ConfigureMessageTopology<FulfillmentPlanned>(false);

@@ -49,10 +49,8 @@ public static class ContractBusConfiguration
     public static void ConfigureContractMessages(this IBusFactoryConfigurator cfg)
     {
         ArgumentNullException.ThrowIfNull(cfg);
-        var setEntityName = typeof(ContractBusConfiguration).GetMethod(nameof(SetEntityName),
-            System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
-        foreach (var (type, exchange) in ContractExchanges.ByType)
-            setEntityName.MakeGenericMethod(type).Invoke(null, [cfg, exchange]);
+        if (cfg.MessageTopology.EntityNameFormatter is not ContractEntityNameFormatter)
+            cfg.MessageTopology.SetEntityNameFormatter(new ContractEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter));
 
         cfg.AddDeserializer(new Utf8CheckedSerializerFactory(new ExchangeTypedJsonSerializerFactory()));
         cfg.AddDeserializer(new Utf8CheckedSerializerFactory(new MassTransit.Configuration.SystemTextJsonMessageSerializerFactory()));
@@ -118,9 +116,12 @@ public static class ContractBusConfiguration
         endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter()));
     }
 
-    static void SetEntityName<T>(IBusFactoryConfigurator cfg, string exchange)
-        where T : class =>
-        cfg.Message<T>(topology => topology.SetEntityName(exchange));
+    /// <summary>A contract message's exchange is the contract's name for it; any other message keeps MassTransit's name.</summary>
+    sealed class ContractEntityNameFormatter(IEntityNameFormatter messageTypeNames) : IEntityNameFormatter
+    {
+        public string FormatEntityName<T>() =>
+            ContractExchanges.ByType.TryGetValue(typeof(T), out var exchange) ? exchange : messageTypeNames.FormatEntityName<T>();
+    }
 
     /// <summary>Writes <c>2026-11-24T10:00:00Z</c> rather than <c>+00:00</c>; reads any ISO-8601 offset.</summary>
     sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>

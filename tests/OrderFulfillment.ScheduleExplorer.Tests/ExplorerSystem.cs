@@ -56,6 +56,7 @@ public sealed class ExplorerSystem : IAsyncDisposable
         var tracker = new MessageTracker();
         host.Harness.Bus.ConnectConsumeObserver(tracker);
         host.Harness.Bus.ConnectPublishObserver(tracker);
+        host.Harness.Bus.ConnectSendObserver(tracker);
         return new ExplorerSystem(host, tracker);
     }
 

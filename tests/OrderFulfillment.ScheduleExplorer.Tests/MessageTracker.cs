@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using OrderFulfillment.Contracts;
+using OrderFulfillment.FulfillmentService.Fulfillments;
 
 namespace OrderFulfillment.ScheduleExplorer.Tests;
 
 /// <summary>
-/// Watches every publish and every consume on the harness bus, per order: so a schedule's next message is sent only
+/// Watches every publish, every command sent to a saga, and every consume on the harness bus, per order: so a schedule's next message is sent only
 /// when everything the previous one set off has been consumed, and so the events and faults of each order are known.
 /// </summary>
-public sealed class MessageTracker : IConsumeObserver, IPublishObserver
+public sealed class MessageTracker : IConsumeObserver, IPublishObserver, ISendObserver
 {
     readonly ConcurrentDictionary<string, OrderTrace> _orders = new();
     readonly ConcurrentDictionary<Guid, string> _fulfillmentOrders = new();
@@ -105,6 +106,8 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver
         OrderStatusChanged m => m.OrderId,
         FulfillmentStatusChanged m => m.OrderId,
         OrderCancellationRefused m => m.OrderId,
+        FulfillmentPlanned m => m.OrderId,
+        CancelledWithOrder m => Fulfillment(m.FulfillmentId),
         WarehousePickingStarted m => Fulfillment(m.FulfillmentId),
         WarehousePicked m => Fulfillment(m.FulfillmentId),
         WarehousePackingStarted m => Fulfillment(m.FulfillmentId),
@@ -131,6 +134,21 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver
 
         return Task.CompletedTask;
     }
+
+    /// <summary>The commands the consumers of order events send to the fulfillment saga's queue: awaited like an event.</summary>
+    public Task PreSend<T>(SendContext<T> context)
+        where T : class
+    {
+        if (context.Message is FulfillmentPlanned or CancelledWithOrder && OrderOf(context.Message) is { } order)
+            Trace(order).Published(context.MessageId!.Value, 1);
+        return Task.CompletedTask;
+    }
+
+    public Task PostSend<T>(SendContext<T> context)
+        where T : class => Task.CompletedTask;
+
+    public Task SendFault<T>(SendContext<T> context, Exception exception)
+        where T : class => Task.CompletedTask;
 
     public Task PostPublish<T>(PublishContext<T> context)
         where T : class => Task.CompletedTask;

@@ -6,14 +6,16 @@ namespace OrderFulfillment.FulfillmentService.Fulfillments;
 
 /// <summary>
 /// A fulfillment planned for a confirmed order: one per warehouse, with an id that is stable for the order and
-/// warehouse. Raised by <see cref="OrderStatusChangedConsumer"/> in the transaction that plans the order.
+/// warehouse. Sent to the <c>fulfillment</c> queue by <see cref="OrderStatusChangedConsumer"/>, through the outbox of
+/// the transaction that plans the order.
 /// </summary>
 public sealed record FulfillmentPlanned(
     Guid FulfillmentId, string OrderId, string WarehouseId, IReadOnlyList<FulfillmentLine> Lines, int FulfillmentCount, DateTimeOffset PlannedAt);
 
 /// <summary>
-/// The fulfillment is cancelled together with the rest of its order. Raised by <see cref="OrderCancellationRequestedConsumer"/>
-/// for each of the order's fulfillments, in the one transaction that cancels them all.
+/// The fulfillment is cancelled together with the rest of its order. Sent to the <c>fulfillment</c> queue by
+/// <see cref="OrderCancellationRequestedConsumer"/> for each of the order's open fulfillments, through the outbox of
+/// the one transaction that decides for them all.
 /// </summary>
 public sealed record CancelledWithOrder(Guid FulfillmentId, string Reason, DateTimeOffset RequestedAt);
 

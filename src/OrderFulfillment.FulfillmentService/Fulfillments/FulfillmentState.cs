@@ -50,6 +50,12 @@ public sealed class FulfillmentState : IVersionedSaga
     /// <summary>The scheduled <see cref="FulfillmentHoldExpired"/> of the held steps, while any is held.</summary>
     public Guid? HoldTokenId { get; set; }
 
+    /// <summary>
+    /// Set when the order's cancellation has decided to cancel this fulfillment and sent it <see cref="CancelledWithOrder"/>:
+    /// from then on a step ahead of the current status is rejected, as it would be after cancelled.
+    /// </summary>
+    public DateTimeOffset? OrderCancellationClaimedAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

@@ -1,5 +1,4 @@
 using MassTransit;
-using MassTransit.Context;
 using Microsoft.Extensions.Options;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Messaging;
@@ -9,12 +8,14 @@ namespace OrderFulfillment.FulfillmentService.Fulfillments;
 
 /// <summary>
 /// pending → planning → picking → picked → packing → packed → ready → shipped → completed, or cancelled before shipped.
-/// The one owner of a fulfillment's status: every change, whether a warehouse step on the <c>fulfillment</c> queue or an
-/// order-level change raised by a consumer of order events (<see cref="RaiseAsync{T}"/>), goes through this machine, and
-/// which step applies where is <see cref="FulfillmentSteps.Outcome"/>, the contract rule that clients read too. Every
-/// change publishes one fulfillment.status_changed. Entering a status with a deadline (<see cref="FulfillmentDeadlineOptions"/>)
-/// schedules <see cref="FulfillmentDeadlineReached"/> in the same transaction; leaving it cancels it; reaching it
-/// publishes fulfillment.overdue once. A warehouse step that arrives ahead of the next one is held in the fulfillment's
+/// The one owner of a fulfillment's status: every event it reacts to arrives on its own <c>fulfillment</c> queue — the
+/// warehouse steps, <see cref="FulfillmentPlanned"/> and <see cref="Fulfillments.CancelledWithOrder"/> (commands the
+/// consumers of order events send through the outbox), and its own timeouts — and which step applies where is
+/// <see cref="FulfillmentSteps.Outcome"/>, the contract rule that clients read too. Every change publishes one
+/// fulfillment.status_changed. Entering a status with a deadline (<see cref="FulfillmentDeadlineOptions"/>) schedules
+/// <see cref="FulfillmentDeadlineReached"/> in the same transaction; leaving it cancels it; reaching it publishes
+/// fulfillment.overdue once. Once the order's cancellation has claimed the fulfillment
+/// (<see cref="FulfillmentState.OrderCancellationClaimedAt"/>), a step ahead of it is rejected as after cancelled. A warehouse step that arrives ahead of the next one is held in the fulfillment's
 /// stored state until the steps in between arrive, then all are applied in lifecycle order; when the hold window
 /// (<see cref="StepHoldOptions"/>) ends first, the held steps are applied as skip-aheads. A cancellation is applied at once,
 /// after the steps held before it.
@@ -60,15 +61,14 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         WarehouseStep(() => WarehouseCancelled, m => m.FulfillmentId);
 
         Initially(
-            When(Planned)
+            FollowDeadline(When(Planned)
                 .Then(c => Open(c.Saga, c.Message))
                 .ThenAsync(c => AnnounceAsync(c, FulfillmentStatuses.Pending, c.Message.PlannedAt))
                 .ThenAsync(c => AnnounceAsync(c, FulfillmentStatuses.Planning, c.Message.PlannedAt))
-                .TransitionTo(Planning)
-                .ThenAsync(WatchDeadlineAsync));
+                .TransitionTo(Planning)));
         DuringAny(Ignore(Planned));
         DuringAny(When(DeadlineReached.Received).ThenAsync(PublishOverdueAsync));
-        DuringAny(When(HoldExpired.Received).ThenAsync(c => ReleaseHeldAsync(c, StepRelease.Window)));
+        DuringAny(FollowDeadline(When(HoldExpired.Received).ThenAsync(c => ReleaseHeldAsync(c, StepRelease.Window))));
 
         Step(WarehousePickingStarted, Picking, m => Arrived(Picking, m.OccurredAt));
         Step(WarehousePicked, Picked, m => Arrived(Picked, m.OccurredAt));
@@ -105,20 +105,6 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     public Schedule<FulfillmentState, FulfillmentDeadlineReached> DeadlineReached { get; } = null!;
     public Schedule<FulfillmentState, FulfillmentHoldExpired> HoldExpired { get; } = null!;
 
-    /// <summary>
-    /// Applies an order-level event to one fulfillment inside the calling consumer's transaction, exactly as if it had
-    /// arrived on the saga's queue: this machine decides and publishes, in order with the fulfillment's other events.
-    /// The caller saves the fulfillment.
-    /// </summary>
-    internal Task RaiseAsync<T>(ConsumeContext context, FulfillmentState fulfillment, Event<T> @event, T data)
-        where T : class
-    {
-        context.OrderOutboxBy(fulfillment.CorrelationId);
-        var consumeContext = new MessageConsumeContext<T>(context, data);
-        var sagaContext = new DefaultSagaConsumeContext<FulfillmentState, T>(consumeContext, fulfillment);
-        return ((StateMachine<FulfillmentState>)this).RaiseEvent(new BehaviorContextProxy<T>(this, sagaContext, consumeContext, @event));
-    }
-
     /// <summary>The statuses in the contract's order (cancelled apart).</summary>
     State[] Progression => [Pending, Planning, Picking, Picked, Packing, Packed, Ready, Shipped, Completed];
 
@@ -134,7 +120,9 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     {
         var status = StatusOf(target);
         During(StatesWhere(status, StepOutcome.Applied),
-            When(step)
+            FollowDeadline(When(step)
+                .If(c => c.Saga.OrderCancellationClaimedAt is not null,
+                    claimed => claimed.Then(c => throw new StepRejectedException(c.Saga.CorrelationId, step.Name, "claimed by the order's cancellation")))
                 .IfElse(c => Holds(c.Saga, status),
                     hold => hold
                         .Then(c => Hold(c.Saga, arrived(c.Message)))
@@ -143,9 +131,8 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
                         .Then(c => RecordShipment(c.Saga, arrived(c.Message)))
                         .ThenAsync(c => AnnounceAsync(c, status, arrived(c.Message).OccurredAt))
                         .TransitionTo(target)
-                        .ThenAsync(WatchDeadlineAsync)
                         .ThenAsync(c => ReleaseHeldAsync(c, StepRelease.GapClosed))
-                        .If(c => c.Saga.HeldSteps.Count == 0 && c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired))));
+                        .If(c => c.Saga.HeldSteps.Count == 0 && c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired)))));
         Settle(step, status);
     }
 
@@ -157,7 +144,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         where T : class
     {
         During(StatesWhere(FulfillmentStatuses.Cancelled, StepOutcome.Applied),
-            When(cancel)
+            FollowDeadline(When(cancel)
                 .ThenAsync(c => ReleaseHeldAsync(c, StepRelease.Cancellation))
                 .Then(c =>
                 {
@@ -167,8 +154,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
                 })
                 .ThenAsync(c => AnnounceAsync(c, FulfillmentStatuses.Cancelled, occurredAt(c.Message), reason(c.Message)))
                 .TransitionTo(Cancelled)
-                .ThenAsync(WatchDeadlineAsync)
-                .If(c => c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired)));
+                .If(c => c.Saga.HoldTokenId is not null, released => released.Unschedule(HoldExpired))));
         Settle(cancel, FulfillmentStatuses.Cancelled);
     }
 
@@ -240,7 +226,6 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         RecordShipment(context.Saga, step);
         await AnnounceAsync(context, step.Status, step.OccurredAt);
         await context.TransitionToState(GetState(SagaStates.StateNameOf(step.Status)));
-        await WatchDeadlineAsync(context);
     }
 
     static void RecordShipment(FulfillmentState fulfillment, HeldStep step)
@@ -272,9 +257,10 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         fulfillment.Sequence++;
         fulfillment.UpdatedAt = DateTimeOffset.UtcNow;
         fulfillment.History.Add(new FulfillmentHistoryEntry(fulfillment.Sequence, previous, status, changedAt, reason));
-        // A new status: not overdue in it yet. Its deadline (DeadlineAt) is set by WatchDeadlineAsync, which follows every change.
+        // A new status: not overdue in it yet, and the previous status's deadline is void (FollowDeadline sets the new one).
         fulfillment.StatusSince = changedAt;
         fulfillment.OverdueAt = null;
+        fulfillment.DeadlineAt = null;
         _metrics.Transition("fulfillment", status);
         var carries = FulfillmentSteps.HasShipped(status);
         return context.Publish(new FulfillmentStatusChanged
@@ -295,30 +281,23 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     }
 
     /// <summary>
-    /// After entering a status: cancels the previous status's deadline, and schedules the new one's where it has one,
-    /// through the endpoint's scheduler (the transactional outbox: both are written in the transaction of the change).
+    /// Ends every binding that may change the status: when it did (the announcement voids <see cref="FulfillmentState.DeadlineAt"/>),
+    /// the previous status's deadline is unscheduled and the new status's, where it has one, scheduled to this queue —
+    /// both through the endpoint's scheduler, the transactional outbox, so they are written in the transaction of the change.
     /// </summary>
-    async Task WatchDeadlineAsync(BehaviorContext<FulfillmentState> context)
-    {
-        var fulfillment = context.Saga;
-        var scheduler = context.GetPayload<MessageSchedulerContext>();
-        // Deadlines come back to the saga's own queue, on the broker of the queue this change came from (also when it was
-        // made on the order-events queue).
-        var deadlineAddress = new Uri(context.ReceiveContext.InputAddress, FulfillmentServiceRegistration.FulfillmentQueue);
-        if (fulfillment.DeadlineTokenId is { } previous)
-        {
-            await scheduler.CancelScheduledSend(deadlineAddress, previous, context.CancellationToken);
-            fulfillment.DeadlineTokenId = null;
-        }
+    EventActivityBinder<FulfillmentState, T> FollowDeadline<T>(EventActivityBinder<FulfillmentState, T> binder)
+        where T : class =>
+        binder
+            .If(c => c.Saga.DeadlineAt is null && c.Saga.DeadlineTokenId is not null, left => left.Unschedule(DeadlineReached))
+            .If(c => c.Saga.DeadlineAt is null && DeadlineOf(c.Saga) is not null, entered => entered
+                .Then(c => c.Saga.DeadlineAt = DeadlineOf(c.Saga))
+                .Schedule(DeadlineReached,
+                    c => new FulfillmentDeadlineReached(c.Saga.CorrelationId, c.Saga.Status, c.Saga.StatusSince!.Value, c.Saga.DeadlineAt!.Value),
+                    c => c.Saga.DeadlineAt!.Value - DateTimeOffset.UtcNow));
 
-        fulfillment.DeadlineAt = _deadlines.For(fulfillment.Status) is { } span && fulfillment.StatusSince is { } since ? since + span : null;
-        if (fulfillment.DeadlineAt is { } due)
-        {
-            var timeout = new FulfillmentDeadlineReached(fulfillment.CorrelationId, fulfillment.Status, fulfillment.StatusSince!.Value, due);
-            var scheduled = await scheduler.ScheduleSend(deadlineAddress, due.UtcDateTime, timeout, context.CancellationToken);
-            fulfillment.DeadlineTokenId = scheduled.TokenId;
-        }
-    }
+    /// <summary>When the fulfillment becomes overdue in its current status, or null where the status has no deadline.</summary>
+    DateTimeOffset? DeadlineOf(FulfillmentState fulfillment) =>
+        _deadlines.For(fulfillment.Status) is { } span && fulfillment.StatusSince is { } since ? since + span : null;
 
     async Task PublishOverdueAsync(BehaviorContext<FulfillmentState, FulfillmentDeadlineReached> context)
     {

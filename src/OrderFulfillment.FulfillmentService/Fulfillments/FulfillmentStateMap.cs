@@ -31,6 +31,7 @@ public sealed class FulfillmentStateMap : SagaMap<FulfillmentState>
         entity.Property(x => x.OverdueAt).HasColumnName("overdue_at");
         entity.Property(x => x.HeldSteps).HasJsonColumn("held_steps");
         entity.Property(x => x.HoldTokenId).HasColumnName("hold_token_id");
+        entity.Property(x => x.OrderCancellationClaimedAt).HasColumnName("order_cancellation_claimed_at");
         entity.Ignore(x => x.Status);
         entity.HasIndex(x => x.OrderId);
         entity.HasIndex(x => x.OverdueAt).HasFilter("overdue_at IS NOT NULL");

@@ -7,12 +7,15 @@ namespace OrderFulfillment.FulfillmentService.Fulfillments;
 
 /// <summary>
 /// Cancels an order's fulfillments all together or not at all. It reads every fulfillment of the order and decides in
-/// the one transaction of this message: if any has shipped, nothing is cancelled and the refusal is published as
-/// order.cancellation_refused; otherwise the state machine cancels each one still open. A shipment racing the
-/// cancellation changes the same rows, so one of the two fails its row-version check and is retried against the other's outcome.
+/// the one transaction of this message: if any has shipped (or holds a shipment), nothing is cancelled and the refusal
+/// is published as order.cancellation_refused; otherwise it claims each one still open
+/// (<see cref="FulfillmentState.OrderCancellationClaimedAt"/>) and sends it <see cref="Fulfillments.CancelledWithOrder"/>
+/// through the outbox, which the fulfillment saga applies on its own queue. The claim is what makes it all or nothing: a
+/// shipment racing the decision writes the same row, so one of the two fails its row-version check and is retried
+/// against the other's outcome — the cancellation then sees the shipment and refuses, or the shipment sees the claim
+/// and is rejected as a step after cancelled.
 /// </summary>
-public sealed class OrderCancellationRequestedConsumer(FulfillmentDbContext dbContext, FulfillmentStateMachine machine)
-    : IConsumer<OrderCancellationRequested>
+public sealed class OrderCancellationRequestedConsumer(FulfillmentDbContext dbContext) : IConsumer<OrderCancellationRequested>
 {
     public async Task Consume(ConsumeContext<OrderCancellationRequested> context)
     {
@@ -43,8 +46,12 @@ public sealed class OrderCancellationRequestedConsumer(FulfillmentDbContext dbCo
         }
 
         var reason = request.Reason ?? "order cancellation requested";
-        foreach (var fulfillment in fulfillments.Where(f => FulfillmentSteps.IsCancellable(f.Status)))
-            await machine.RaiseAsync(context, fulfillment, machine.CancelledWithOrder, new CancelledWithOrder(fulfillment.CorrelationId, reason, request.RequestedAt));
+        var sagas = await context.GetSendEndpoint(FulfillmentServiceRegistration.FulfillmentQueueAddress);
+        foreach (var fulfillment in fulfillments.Where(f => FulfillmentSteps.IsCancellable(f.Status) && f.OrderCancellationClaimedAt is null))
+        {
+            fulfillment.OrderCancellationClaimedAt = DateTimeOffset.UtcNow;
+            await sagas.Send(new CancelledWithOrder(fulfillment.CorrelationId, reason, request.RequestedAt), context.CancellationToken);
+        }
 
         await dbContext.SaveChangesAsync(context.CancellationToken);
     }

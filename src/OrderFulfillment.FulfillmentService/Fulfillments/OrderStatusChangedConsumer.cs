@@ -1,18 +1,16 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OrderFulfillment.Contracts;
-using OrderFulfillment.FulfillmentService.Data;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
 
 /// <summary>
 /// Plans a confirmed order: its lines are grouped by warehouse (a line without one is routed by the rules), and one
-/// fulfillment is created per warehouse, all in the transaction of this message, each announcing pending and planning.
-/// A fulfillment's id is stable for the order and warehouse, so a repeated confirmation creates nothing twice.
+/// <see cref="FulfillmentPlanned"/> per warehouse is sent to the fulfillment saga's queue, all through the outbox in the
+/// transaction of this message; the saga creates each fulfillment and announces pending and planning. A fulfillment's
+/// id is stable for the order and warehouse, so a repeated confirmation creates nothing twice.
 /// </summary>
-public sealed class OrderStatusChangedConsumer(FulfillmentDbContext dbContext, FulfillmentStateMachine machine, IOptions<WarehouseRoutingOptions> routing)
-    : IConsumer<OrderStatusChanged>
+public sealed class OrderStatusChangedConsumer(IOptions<WarehouseRoutingOptions> routing) : IConsumer<OrderStatusChanged>
 {
     public async Task Consume(ConsumeContext<OrderStatusChanged> context)
     {
@@ -32,16 +30,8 @@ public sealed class OrderStatusChangedConsumer(FulfillmentDbContext dbContext, F
             byWarehouse.Count,
             order.ChangedAt)).ToList();
 
-        var ids = plans.Select(plan => plan.FulfillmentId).ToList();
-        var existing = await dbContext.Fulfillments.Where(f => ids.Contains(f.CorrelationId)).Select(f => f.CorrelationId)
-            .ToListAsync(context.CancellationToken);
-        foreach (var plan in plans.Where(plan => !existing.Contains(plan.FulfillmentId)))
-        {
-            var fulfillment = new FulfillmentState { CorrelationId = plan.FulfillmentId };
-            await machine.RaiseAsync(context, fulfillment, machine.Planned, plan);
-            dbContext.Fulfillments.Add(fulfillment);
-        }
-
-        await dbContext.SaveChangesAsync(context.CancellationToken);
+        var fulfillments = await context.GetSendEndpoint(FulfillmentServiceRegistration.FulfillmentQueueAddress);
+        foreach (var plan in plans)
+            await fulfillments.Send(plan, context.CancellationToken);
     }
 }

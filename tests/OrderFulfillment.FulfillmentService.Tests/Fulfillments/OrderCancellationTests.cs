@@ -29,6 +29,8 @@ public sealed class OrderCancellationTests
 
         await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C1", Reason = "customer changed mind", RequestedAt = At });
 
+        // The decision sends each fulfillment its cancellation, which the saga applies on its own queue.
+        await h.WaitUntilAsync(() => h.Announced(east)[^1].Status == "cancelled" && h.Announced(west)[^1].Status == "cancelled", "both fulfillments cancelled");
         Assert.Equal(("packed", "cancelled"), (h.Announced(east)[^1].PreviousStatus, h.Announced(east)[^1].Status));
         Assert.Equal(("planning", "cancelled"), (h.Announced(west)[^1].PreviousStatus, h.Announced(west)[^1].Status));
         Assert.Equal("cancelled", (await h.FulfillmentAsync(east)).Status);
@@ -57,6 +59,7 @@ public sealed class OrderCancellationTests
         await using var h = await FulfillmentHarness.StartAsync();
         var (east, _) = await PlanTwoWarehousesAsync(h, "ORD-C3");
         await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C3", RequestedAt = At });
+        await h.WaitUntilAsync(() => h.Announced(east).Count == 3, "the fulfillment cancelled");
 
         var again = await h.DeliverAsync(new OrderCancellationRequested { OrderId = "ORD-C3", RequestedAt = At });
 

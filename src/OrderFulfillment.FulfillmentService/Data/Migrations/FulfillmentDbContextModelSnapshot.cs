@@ -82,6 +82,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("lines");
 
+                    b.Property<DateTimeOffset?>("OrderCancellationClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("order_cancellation_claimed_at");
+
                     b.Property<string>("OrderId")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -12,7 +12,7 @@ using OrderFulfillment.FulfillmentService.Data;
 namespace OrderFulfillment.FulfillmentService.Data.Migrations
 {
     [DbContext(typeof(FulfillmentDbContext))]
-    [Migration("20261206213954_StepHolds")]
+    [Migration("20261206220318_StepHolds")]
     partial class StepHolds
     {
         /// <inheritdoc />
@@ -84,6 +84,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("lines");
+
+                    b.Property<DateTimeOffset?>("OrderCancellationClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("order_cancellation_claimed_at");
 
                     b.Property<string>("OrderId")
                         .IsRequired()

@@ -23,6 +23,12 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                 table: "fulfillment",
                 type: "uuid",
                 nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "order_cancellation_claimed_at",
+                table: "fulfillment",
+                type: "timestamp with time zone",
+                nullable: true);
         }
 
         /// <inheritdoc />
@@ -34,6 +40,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
 
             migrationBuilder.DropColumn(
                 name: "hold_token_id",
+                table: "fulfillment");
+
+            migrationBuilder.DropColumn(
+                name: "order_cancellation_claimed_at",
                 table: "fulfillment");
         }
     }
