@@ -59,8 +59,8 @@ public sealed class FulfillmentState : IVersionedSaga
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
-    /// <summary>The contract's status: the state's name, as the wire spells it.</summary>
-    public string Status => SagaStates.StatusOf(CurrentState);
+    /// <summary>The contract's status of the current state (<see cref="FulfillmentStatusMap"/>).</summary>
+    public string Status => FulfillmentStatusMap.StatusOf(CurrentState);
 }
 
 /// <summary>A warehouse step received ahead of its turn: the status it moves to and what it carried.</summary>
