@@ -38,6 +38,7 @@ public static class ContractBusConfiguration
             cfg.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
             cfg.ConfigureContractMessages();
             cfg.UseContractQueueType(options);
+            cfg.DeclareErrorQueuesAtStart();
             configureEndpoints(context, cfg);
         });
     }
