@@ -88,11 +88,12 @@ public static class ServiceHosting
         builder.Services.AddDbContextPool<TDbContext>(options => options.UseNpgsql(tuned));
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<TDbContext>("database", tags: ["ready"])
-            .AddCheck<MigrationsHealthCheck<TDbContext>>("migrations", tags: ["ready"]);
+            .AddCheck<MigrationsHealthCheck<TDbContext>>("migrations", tags: ["ready"])
+            .AddCheck<ConsumptionHealthCheck<TDbContext>>("consumption", tags: ["ready"]);
         return builder;
     }
 
-    /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied), /metrics, /openapi; API keys when configured.</summary>
+    /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied, consumption not paused), /metrics, /openapi; API keys when configured.</summary>
     public static WebApplication MapServiceHosting(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -104,6 +105,16 @@ public static class ServiceHosting
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
         return app;
+    }
+
+    /// <summary>Not ready while message consumption is paused for a database outage (<see cref="DatabaseAvailability{TDbContext}"/>).</summary>
+    sealed class ConsumptionHealthCheck<TDbContext>(DatabaseAvailability<TDbContext> database) : IHealthCheck
+        where TDbContext : DbContext
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(database.PausedSince is { } since
+                ? HealthCheckResult.Unhealthy($"message consumption paused since {since:O}: the database does not answer")
+                : HealthCheckResult.Healthy("consuming"));
     }
 
     sealed class MigrationsHealthCheck<TDbContext>(TDbContext dbContext) : IHealthCheck

@@ -38,6 +38,7 @@ public static class ContractBusConfiguration
             cfg.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
             cfg.ConfigureContractMessages();
             cfg.UseContractQueueType(options);
+            cfg.DeclareErrorQueuesAtStart();
             configureEndpoints(context, cfg);
         });
     }
@@ -66,7 +67,8 @@ public static class ContractBusConfiguration
 
     /// <summary>
     /// The pipeline of every endpoint: contract validation, retry (outside the transaction, so each attempt is fresh),
-    /// the transactional outbox and inbox, and an error pipe that keeps the reason and raises the dead-letter alert.
+    /// the transactional outbox and inbox, and an error pipe that keeps the reason and raises the dead-letter alert. With the
+    /// outbox, a pause while the database does not answer (<see cref="DatabaseOutageFilter{TDbContext}"/>) sits outside retry.
     /// </summary>
     /// <param name="transactionalOutbox">Off only in harness tests, whose in-memory database has no outbox tables.</param>
     public static void UseContractPipeline<TDbContext>(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context,
@@ -76,6 +78,8 @@ public static class ContractBusConfiguration
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(context);
         endpoint.UseContractErrorPipe(context);
+        if (transactionalOutbox)
+            endpoint.UseFilter(new DatabaseOutageFilter<TDbContext>(context.GetRequiredService<DatabaseAvailability<TDbContext>>()));
         endpoint.UseContractRetry(context);
         if (transactionalOutbox)
             endpoint.UseTransactionalOutbox<TDbContext>(context);

@@ -29,6 +29,9 @@ public sealed class ExchangeTypedJsonSerializerFactory : ISerializerFactory
         ArgumentNullException.ThrowIfNull(context);
         if (context.TransportHeaders.TryGetHeader(ContractHeaders.OriginalExchange, out var original) && original is string { Length: > 0 } name)
             return name;
+        // Dead-lettered by the broker itself (a quorum queue's delivery-limit) and replayed: where it was first published.
+        if (context.TransportHeaders.TryGetHeader("x-first-death-exchange", out var dead) && dead is string { Length: > 0 } deadExchange)
+            return deadExchange;
         if (context.TryGetPayload(out RabbitMqBasicConsumeContext? basic) && !string.IsNullOrEmpty(basic.Exchange))
             return basic.Exchange;
         return null;

@@ -34,7 +34,8 @@ public static class PersistenceRegistration
 
     /// <summary>
     /// Adds the transactional outbox and inbox on <typeparamref name="TDbContext"/>: the delivery service that publishes
-    /// committed messages, and cleanup of delivered and expired rows. Endpoints opt in with
+    /// committed messages, cleanup of delivered and expired rows, and <see cref="DatabaseAvailability{TDbContext}"/>, which pauses
+    /// both (and the endpoints' consumption) while the database does not answer. Endpoints opt in with
     /// <see cref="TransactionalOutboxEndpoint.UseTransactionalOutbox{TDbContext}"/>.
     /// </summary>
     public static IBusRegistrationConfigurator AddTransactionalOutbox<TDbContext>(this IBusRegistrationConfigurator configurator,
@@ -47,6 +48,7 @@ public static class PersistenceRegistration
             options.Configure(configure);
         configurator.TryAddSingleton<OutboxDeliverySignal>();
         configurator.TryAddSingleton<OutboxMetrics>();
+        configurator.TryAddSingleton<DatabaseAvailability<TDbContext>>();
         configurator.TryAddScoped<IOutboxContextFactory<TDbContext>, TransactionalOutboxContextFactory<TDbContext>>();
         configurator.AddHostedService<OutboxDeliveryService<TDbContext>>();
         configurator.AddHostedService<OutboxCleanupService<TDbContext>>();

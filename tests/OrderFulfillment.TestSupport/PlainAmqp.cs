@@ -127,6 +127,30 @@ public sealed class PlainAmqp : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes one message from a queue and gives it back unprocessed (<c>basic.nack</c> with requeue), as a consumer that keeps
+    /// failing would: a quorum queue counts each such delivery against its <c>delivery-limit</c>. False when the queue is empty.
+    /// </summary>
+    public async Task<bool> RejectAndRequeueAsync(string queue)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        var message = await channel.BasicGetAsync(queue, autoAck: false);
+        if (message is null)
+            return false;
+        await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true);
+        return true;
+    }
+
+    /// <summary>Reads the first message of a queue and leaves it there (<c>basic.nack</c> with requeue), or null when it is empty.</summary>
+    public async Task<BasicGetResult?> PeekAsync(string queue)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        var message = await channel.BasicGetAsync(queue, autoAck: false);
+        if (message is not null)
+            await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true);
+        return message;
+    }
+
     /// <summary>Takes one message from a queue (acknowledged), or null when it is empty or does not exist.</summary>
     public async Task<BasicGetResult?> GetAsync(string queue)
     {

@@ -21,6 +21,12 @@ public sealed record DeadLetter
     public const string FaultTimestampHeader = "MT-Fault-Timestamp";
     public const string FaultStackTraceHeader = "MT-Fault-StackTrace";
 
+    /// <summary>Why RabbitMQ itself dead-lettered the message (<c>delivery_limit</c>, <c>rejected</c>, <c>expired</c>, <c>maxlen</c>).</summary>
+    public const string BrokerDeathReasonHeader = "x-first-death-reason";
+
+    /// <summary>The queue RabbitMQ dead-lettered the message from.</summary>
+    public const string BrokerDeathQueueHeader = "x-first-death-queue";
+
     public required string Queue { get; init; }
     public string? MessageId { get; init; }
 
@@ -105,9 +111,12 @@ public sealed record DeadLetter
             FailedAt = DateTimeOffset.TryParse(header(FaultTimestampHeader), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null,
             StackTrace = header(FaultStackTraceHeader),
             MessageId = messageId ?? header("MessageId") ?? envelopeId,
-            MessageType = header(ContractHeaders.OriginalExchange) ?? ExchangeOf(envelopeType) ?? ExchangeOf(header(FaultMessageTypeHeader)),
-            ExceptionType = header(ExceptionTypeHeader),
-            FaultMessage = header(FaultMessageHeader),
+            MessageType = header(ContractHeaders.OriginalExchange) ?? header("x-first-death-exchange") ?? ExchangeOf(envelopeType) ?? ExchangeOf(header(FaultMessageTypeHeader)),
+            // A message the broker dead-lettered by itself (a quorum queue's delivery-limit) has no MassTransit reason, only x-death.
+            ExceptionType = header(ExceptionTypeHeader) ?? (header(BrokerDeathReasonHeader) is { } death ? $"x-death {death}" : null),
+            FaultMessage = header(FaultMessageHeader) ?? (header(BrokerDeathReasonHeader) is { } reason
+                ? $"dead-lettered by RabbitMQ from {header(BrokerDeathQueueHeader) ?? "its queue"} ({reason})"
+                : null),
             OrderId = contract.Text("orderId"),
             FulfillmentId = Guid.TryParse(contract.Text("fulfillmentId"), out var fulfillmentId) ? fulfillmentId : null,
             ReplayCount = int.TryParse(header(ContractHeaders.ReplayCount), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) ? count : 0,

@@ -13,6 +13,7 @@ namespace OrderFulfillment.Persistence.Outbox;
 internal sealed partial class OutboxCleanupService<TDbContext>(
     IServiceScopeFactory scopeFactory,
     IOptions<TransactionalOutboxOptions> options,
+    DatabaseAvailability<TDbContext> database,
     ILogger<OutboxCleanupService<TDbContext>> logger)
     : BackgroundService
     where TDbContext : DbContext
@@ -28,7 +29,12 @@ internal sealed partial class OutboxCleanupService<TDbContext>(
             {
                 try
                 {
+                    await database.WaitUntilAvailableAsync(stoppingToken).ConfigureAwait(false);
                     await CleanupAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (DatabaseAvailability<TDbContext>.IsOutage(exception))
+                {
+                    // Delivery and consumption report the outage; cleanup simply runs again at the next interval.
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {

@@ -21,6 +21,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
     IBus bus,
     OutboxDeliverySignal signal,
     OutboxMetrics metrics,
+    DatabaseAvailability<TDbContext> database,
     IOptions<TransactionalOutboxOptions> options,
     ILogger<OutboxDeliveryService<TDbContext>> logger)
     : BackgroundService
@@ -47,6 +48,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         {
             try
             {
+                await database.WaitUntilAvailableAsync(stoppingToken).ConfigureAwait(false);
                 await PromoteDueAsync(stoppingToken).ConfigureAwait(false);
                 var result = await DeliverBatchAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
@@ -69,6 +71,10 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
             }
             catch (Exception exception)
             {
+                // The database is down: the pause logs it once, and the next round waits for its return.
+                if (DatabaseAvailability<TDbContext>.IsOutage(exception)
+                    && await database.ConfirmOutageAsync(exception, stoppingToken).ConfigureAwait(false))
+                    continue;
                 failures++;
                 var delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 100 * Math.Pow(2, Math.Min(failures, 6))));
                 LogDeliveryFailed(exception, delay.TotalMilliseconds);

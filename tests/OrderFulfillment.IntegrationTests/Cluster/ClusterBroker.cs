@@ -26,9 +26,9 @@ public sealed class ClusterBroker : IAsyncDisposable
 
     public static string NodeName(int node) => $"rabbit-c{node}@localhost";
 
-    static int AmqpPort(int node) => 5680 + node;
+    internal static int AmqpPort(int node) => 5680 + node;
 
-    static int ManagementPort(int node) => 15680 + node;
+    internal static int ManagementPort(int node) => 15680 + node;
 
     /// <summary>What the services get as <c>RabbitMq__Hosts</c>: every node, tried in this order.</summary>
     public static string Hosts => string.Join(",", Nodes.Select(n => $"127.0.0.1:{AmqpPort(n).ToString(CultureInfo.InvariantCulture)}"));
