@@ -45,6 +45,7 @@ public static class OfctlApp
         root.Subcommands.Add(DeliveryCommands.Create(context));
         root.Subcommands.Add(ErrorsCommands.Create(context));
         root.Subcommands.Add(SimulateCommand.Create(context));
+        root.Subcommands.Add(ReconcileCommand.Create(context));
         return root;
     }
 }

@@ -5,12 +5,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddConsoleDefaults("http://localhost:5300");
 builder.AddOperatorAccess();
 builder.AddOperations();
-builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/").AllowAnonymousToPage("/Login"));
+builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/").AllowAnonymousToPage("/Login"))
+    .AddMvcOptions(mvc => mvc.Filters.Add<UnboundParameterFilter>());
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseParameterChecks();
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();

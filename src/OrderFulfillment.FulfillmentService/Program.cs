@@ -19,15 +19,21 @@ builder.Services.AddOptions<StepHoldOptions>().BindConfiguration(StepHoldOptions
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddFulfillmentSagas();
+    bus.AddFulfillmentAnnouncements();
     bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
     bus.AddFaultInjection(builder.Configuration);
-    bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureFulfillmentEndpoints(context));
+    bus.UsingContractRabbitMq((context, cfg) =>
+    {
+        cfg.ConfigureFulfillmentEndpoints(context);
+        cfg.ConfigureFulfillmentAnnouncementEndpoint(context);
+    });
 });
 
 var app = builder.Build();
 
 app.MapServiceHosting();
 app.MapFulfillmentEndpoints();
+app.MapFulfillmentAnnouncementEndpoints();
 
 await app.CheckBrokerReachableAsync(TimeSpan.FromSeconds(10));
 await app.PrepareDatabaseAsync<FulfillmentDbContext>("FulfillmentDb");

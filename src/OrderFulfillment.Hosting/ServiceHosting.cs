@@ -27,6 +27,9 @@ public static class ServiceHosting
         // ASPNETCORE_URLS or --urls win; the default is the address the README gives.
         if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(defaultUrl);
+        // Room for a 10,000-character parameter, so ParameterGuard answers it with a ProblemDetails; Kestrel's own 414 for a
+        // longer request line has no body.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestLineSize = ParameterGuard.MaxRequestLineSize);
         builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(options =>
         {
@@ -93,13 +96,14 @@ public static class ServiceHosting
         return builder;
     }
 
-    /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied, consumption not paused), /metrics, /openapi; API keys when configured.</summary>
+    /// <summary>/health/live, /health/ready (broker connected, database reachable, migrations applied, consumption not paused), /metrics, /openapi; API keys when configured; every URL parameter checked (<see cref="ParameterGuard"/>).</summary>
     public static WebApplication MapServiceHosting(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseApiKeys();
+        app.UseParameterGuard();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");

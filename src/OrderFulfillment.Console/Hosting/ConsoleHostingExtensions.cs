@@ -12,6 +12,8 @@ public static class ConsoleHostingExtensions
         // ASPNETCORE_URLS or --urls win; the default is the address the README gives.
         if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
             builder.WebHost.UseUrls(defaultUrl);
+        // Room for a 10,000-character parameter, so ParameterChecks answers it with a ProblemDetails (as the services do).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestLineSize = 16 * 1024);
         // wwwroot from the project when run from its build output (scripts/run.sh), from the publish folder otherwise.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddProblemDetails();

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Microsoft.EntityFrameworkCore;
+using OrderFulfillment.Contracts;
 using OrderFulfillment.FulfillmentService.Data;
 
 namespace OrderFulfillment.FulfillmentService.Fulfillments;
@@ -31,6 +32,9 @@ public static class FulfillmentEndpoints
 
         api.MapGet("/orders/{orderId}/fulfillments", async ([Description("The order's id")] string orderId, FulfillmentDbContext db, CancellationToken ct) =>
         {
+            if (!OrderIds.IsValid(orderId))
+                return Results.Problem(statusCode: 400, title: "Invalid orderId", detail: $"'{orderId}' is not an order id ({OrderIds.Rule}).",
+                    extensions: new Dictionary<string, object?> { ["parameter"] = "orderId" });
             var fulfillments = await db.Fulfillments.AsNoTracking().Where(f => f.OrderId == orderId).OrderBy(f => f.WarehouseId).ToListAsync(ct);
             return fulfillments.Count == 0
                 ? Results.Problem(statusCode: 404, title: "Order not found", detail: $"No fulfillment of order '{orderId}'.")
@@ -38,8 +42,10 @@ public static class FulfillmentEndpoints
         })
             .WithName("GetOrderFulfillments")
             .WithSummary("An order's fulfillments")
-            .WithDescription("Every fulfillment the order was split into, by warehouse. 404 if the order has none (yet).")
+            .WithDescription("Every fulfillment the order was split into, by warehouse. 400 if the id is not an order id (" + OrderIds.Rule +
+                "), 404 if the order has none (yet).")
             .Produces<IReadOnlyList<FulfillmentView>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         // For operators (and the console): fulfillments whose current status is past its deadline, oldest first.
@@ -54,7 +60,7 @@ public static class FulfillmentEndpoints
             .WithName("GetOverdueFulfillments")
             .WithSummary("Fulfillments overdue now")
             .WithDescription("Fulfillments whose current status is past its deadline (fulfillment.overdue was published), oldest " +
-                "deadline first. A limit out of range is brought into 1 to 500; 400 if it is not a number.")
+                "deadline first. A limit out of range is brought into 1 to 500; 400 if it is not a number (a 32-bit integer).")
             .Produces<IReadOnlyList<FulfillmentView>>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }

@@ -46,6 +46,34 @@ public sealed class ServiceApi : IDisposable
                ?? throw OperationException.Failed("the order service has no order list (GET /orders answered 404)");
     }
 
+    /// <summary>
+    /// POST {fulfillment-service}/fulfillments/{fulfillmentId}/announce: the fulfillment service publishes the fulfillment's
+    /// current state again with its last sequence. False when it knows no such fulfillment.
+    /// </summary>
+    public async Task<bool> AnnounceFulfillmentAsync(Guid fulfillmentId, CancellationToken ct)
+    {
+        var uri = new Uri(WithTrailingSlash(_settings.FulfillmentService), $"fulfillments/{fulfillmentId}/announce");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.PostAsync(uri, null, ct);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw OperationException.Unreachable($"cannot reach the fulfillment service at {_settings.FulfillmentService}: {exception.Message}", exception);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return false;
+            if (!response.IsSuccessStatusCode)
+                throw OperationException.Failed($"the fulfillment service answered POST {uri.AbsolutePath} with {(int)response.StatusCode} " +
+                                                $"{response.ReasonPhrase}: {Problem(await response.Content.ReadAsStringAsync(ct))}");
+            return true;
+        }
+    }
+
     /// <summary>GET /health/ready of one service: its answer, or why there was none.</summary>
     public async Task<Readiness> GetReadinessAsync(Uri service, CancellationToken ct)
     {

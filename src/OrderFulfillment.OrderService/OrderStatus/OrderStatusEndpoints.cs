@@ -17,6 +17,8 @@ public static class OrderStatusEndpoints
 
         api.MapGet("/{orderId}", async ([Description("The order's id, as order.confirmed gave it")] string orderId, OrderDbContext db, CancellationToken ct) =>
         {
+            if (!OrderIds.IsValid(orderId))
+                return InvalidOrderId("orderId", orderId);
             var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.OrderId == orderId, ct);
             return order is null
                 ? Results.Problem(statusCode: 404, title: "Order not found", detail: $"No order '{orderId}' has been confirmed.")
@@ -25,8 +27,10 @@ public static class OrderStatusEndpoints
             .WithName("GetOrder")
             .WithSummary("One order")
             .WithDescription("The order's status, lines, the fulfillments it has heard of (with delivery and overdue state) and its " +
-                "timeline: every message received and what it did. 404 if no order.confirmed with this id was applied.")
+                "timeline: every message received and what it did. 400 if the id is not an order id (" + OrderIds.Rule + "), 404 if no " +
+                "order.confirmed with this id was applied.")
             .Produces<OrderView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/", async (
@@ -39,6 +43,8 @@ public static class OrderStatusEndpoints
             if (status is not null && !OrderStatuses.All.Contains(status))
                 return Results.Problem(statusCode: 400, title: "Invalid status",
                     detail: $"'{status}' is not an order status; one of: {string.Join(", ", OrderStatuses.All)}.");
+            if (after is not null && !OrderIds.IsValid(after))
+                return InvalidOrderId("after", after);
             var take = limit ?? 50;
             if (take is < 1 or > MaxLimit)
                 return Results.Problem(statusCode: 400, title: "Invalid limit", detail: $"limit must be 1 to {MaxLimit}.");
@@ -65,10 +71,15 @@ public static class OrderStatusEndpoints
             .WithName("ListOrders")
             .WithSummary("Orders, a page at a time")
             .WithDescription("Orders by id, optionally of one status and with no change since a time; pass next as after for the " +
-                "next page. 400 for an unknown status, a limit out of range, or a parameter that is not a number or a time.")
+                "next page. 400 for an unknown status, an after that is not an order id, a limit out of range, or a parameter that is not a number or a " +
+                "time; a 400 names the parameter.")
             .Produces<OrderPage>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }
+
+    static IResult InvalidOrderId(string parameter, string value) =>
+        Results.Problem(statusCode: 400, title: $"Invalid {parameter}", detail: $"'{value}' is not an order id ({OrderIds.Rule}).",
+            extensions: new Dictionary<string, object?> { ["parameter"] = parameter });
 }
 
 public sealed record OrderSummary(string OrderId, string Status, DateTimeOffset ConfirmedAt, DateTimeOffset UpdatedAt);

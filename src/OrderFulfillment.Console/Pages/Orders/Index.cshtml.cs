@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OrderFulfillment.Console.Hosting;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Operations.Connections;
 
@@ -10,6 +11,9 @@ namespace OrderFulfillment.Console.Pages.Orders;
 public sealed class OrdersIndexModel(ServiceApi services, TimeProvider clock) : PageModel
 {
     const int PageSize = 100;
+
+    // A year: further back than any order this console lists, and well inside what a time can be moved back by.
+    const int MaxStuckMinutes = 366 * 24 * 60;
 
     [BindProperty(SupportsGet = true)]
     public string? OrderId { get; set; }
@@ -30,6 +34,10 @@ public sealed class OrdersIndexModel(ServiceApi services, TimeProvider clock) : 
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
+        if (StuckMinutes is < 0 or > MaxStuckMinutes)
+            return ParameterChecks.Invalid("stuckMinutes", $"{StuckMinutes} is not 0 to {MaxStuckMinutes} minutes");
+        if (!string.IsNullOrEmpty(After) && !OrderIds.IsValid(After))
+            return ParameterChecks.Invalid("after", $"'{After}' is not an order id ({OrderIds.Rule})");
         try
         {
             if (!string.IsNullOrWhiteSpace(OrderId))

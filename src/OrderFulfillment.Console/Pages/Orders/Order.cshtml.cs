@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OrderFulfillment.Console.Hosting;
+using OrderFulfillment.Contracts;
 using OrderFulfillment.Operations.Connections;
 
 namespace OrderFulfillment.Console.Pages.Orders;
@@ -12,8 +15,10 @@ public sealed class OrderModel(ServiceApi services) : PageModel
     public IReadOnlyList<JsonElement> Fulfillments { get; private set; } = [];
     public string? Problem { get; private set; }
 
-    public async Task OnGetAsync(string orderId, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string orderId, CancellationToken ct)
     {
+        if (!OrderIds.IsValid(orderId))
+            return ParameterChecks.Invalid("orderId", $"'{orderId}' is not an order id ({OrderIds.Rule})");
         OrderId = orderId;
         try
         {
@@ -21,7 +26,7 @@ public sealed class OrderModel(ServiceApi services) : PageModel
             if (Order is null)
             {
                 Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
+                return Page();
             }
 
             if (await services.GetOrderFulfillmentsAsync(orderId, ct) is { ValueKind: JsonValueKind.Array } fulfillments)
@@ -32,5 +37,7 @@ public sealed class OrderModel(ServiceApi services) : PageModel
             Problem = exception.Message;
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         }
+
+        return Page();
     }
 }
