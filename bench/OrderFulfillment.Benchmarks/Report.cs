@@ -84,7 +84,7 @@ public sealed class Report
             figures = _figures,
             details = _details,
         };
-        var json = JsonSerializer.Serialize(document, _jsonOptions);
+        var json = JsonSerializer.Serialize(document, JsonOptions);
         var path = Path.Combine(directory, started.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + ".json");
         File.WriteAllText(path, json);
         if (alsoTo is not null)
@@ -98,7 +98,7 @@ public sealed class Report
         return path;
     }
 
-    static readonly JsonSerializerOptions _jsonOptions = new(JsonSerializerDefaults.Web)
+    static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

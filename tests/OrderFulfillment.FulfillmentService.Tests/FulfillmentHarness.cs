@@ -47,7 +47,11 @@ public sealed class FulfillmentHarness : IAsyncDisposable
     public async Task ConfirmAsync(string orderId, params OrderLine[] lines) =>
         await Harness.Bus.Publish(new OrderStatusChanged
         {
-            OrderId = orderId, PreviousStatus = null, Status = OrderStatuses.Confirmed, ChangedAt = DateTimeOffset.UtcNow, Lines = lines,
+            OrderId = orderId,
+            PreviousStatus = null,
+            Status = OrderStatuses.Confirmed,
+            ChangedAt = DateTimeOffset.UtcNow,
+            Lines = lines,
         });
 
     /// <summary>Confirms a one-warehouse order and waits until its fulfillment is planning; returns the fulfillment id.</summary>

@@ -59,7 +59,10 @@ public sealed class OrderHarness : IAsyncDisposable
     public Task<IReceivedMessage<DeliveryConfirmed>> DeliverAsync(string orderId, string warehouse) =>
         Host.DeliverAsync(new DeliveryConfirmed
         {
-            OrderId = orderId, FulfillmentId = DeterministicId.ForFulfillment(orderId, warehouse), DeliveredAt = At, Carrier = "UPS",
+            OrderId = orderId,
+            FulfillmentId = DeterministicId.ForFulfillment(orderId, warehouse),
+            DeliveredAt = At,
+            Carrier = "UPS",
             TrackingNumber = "1Z" + warehouse,
         });
 

@@ -119,13 +119,18 @@ public sealed class ExplorerSystem : IAsyncDisposable
             case MessageKind.Confirm:
                 return Send(new OrderConfirmed
                 {
-                    OrderId = orderId, ConfirmedAt = At,
+                    OrderId = orderId,
+                    ConfirmedAt = At,
                     Lines = [.. Schedule.Warehouses.Take(count).Select(w => new OrderLine { Sku = "SKU-" + w, Quantity = 1, WarehouseId = w })],
                 });
             case MessageKind.Deliver:
                 return Send(new DeliveryConfirmed
                 {
-                    OrderId = orderId, FulfillmentId = fulfillmentIds[message.Fulfillment], DeliveredAt = At, Carrier = "UPS", TrackingNumber = "1Z",
+                    OrderId = orderId,
+                    FulfillmentId = fulfillmentIds[message.Fulfillment],
+                    DeliveredAt = At,
+                    Carrier = "UPS",
+                    TrackingNumber = "1Z",
                 });
             case MessageKind.Cancel:
                 return Send(new OrderCancellationRequested { OrderId = orderId, RequestedAt = At, Reason = "explorer" });

@@ -21,7 +21,7 @@ public sealed class FlowDriver : IAsyncDisposable
     public const string DeliveryConfirmed = "delivery.confirmed";
 
     /// <summary>The warehouse step that follows each announced status, and the status that step leads to.</summary>
-    static readonly Dictionary<string, (string Step, string Leads)> _nextStep = new()
+    static readonly Dictionary<string, (string Step, string Leads)> NextStep = new()
     {
         ["planning"] = ("warehouse.picking_started", "picking"),
         ["picking"] = ("warehouse.picked", "picked"),
@@ -32,10 +32,10 @@ public sealed class FlowDriver : IAsyncDisposable
         ["shipped"] = ("warehouse.completed", "completed"),
     };
 
-    static readonly string[] _exchanges =
+    static readonly string[] Exchanges =
     [
         OrderConfirmed, OrderStatusChanged, FulfillmentStatusChanged, DeliveryConfirmed,
-        .. _nextStep.Values.Select(v => v.Step),
+        .. NextStep.Values.Select(v => v.Step),
     ];
 
     readonly IConnection _connection;
@@ -92,7 +92,7 @@ public sealed class FlowDriver : IAsyncDisposable
     {
         var connection = await Infra.ConnectAsync(vhost, "bench-flow-driver");
         var observer = await connection.CreateChannelAsync();
-        foreach (var exchange in _exchanges)
+        foreach (var exchange in Exchanges)
             await observer.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
         await observer.QueueDeclareAsync("bench-observer", durable: true, exclusive: false, autoDelete: false);
         await observer.QueueBindAsync("bench-observer", OrderStatusChanged, "");
@@ -268,7 +268,7 @@ public sealed class FlowDriver : IAsyncDisposable
                 _stepToEvent.Add(ms);
         }
 
-        if (_nextStep.TryGetValue(status, out var next) && track.Sent.Add(next.Step))
+        if (NextStep.TryGetValue(status, out var next) && track.Sent.Add(next.Step))
         {
             var id = fulfillmentId.ToString();
             object step = next.Step == "warehouse.shipped"

@@ -431,13 +431,13 @@ public static class WorkloadP
     /// </summary>
     sealed class CommitClock : IOutboxCommitObserver
     {
-        static readonly AsyncLocal<Holder?> _current = new();
+        static readonly AsyncLocal<Holder?> Current = new();
 
         public ConcurrentDictionary<Guid, long> Commits { get; } = new();
 
         public void OnCommitted()
         {
-            if (_current.Value is { } holder)
+            if (Current.Value is { } holder)
                 Commits[holder.StepId] = Stopwatch.GetTimestamp();
         }
 
@@ -451,7 +451,7 @@ public static class WorkloadP
             public Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
             {
                 if (context.TryGetMessage<Step>(out var step))
-                    _current.Value = new Holder(step.Message.StepId);
+                    Current.Value = new Holder(step.Message.StepId);
                 return next.Send(context);
             }
 

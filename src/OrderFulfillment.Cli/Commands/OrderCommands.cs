@@ -10,7 +10,7 @@ namespace OrderFulfillment.Cli.Commands;
 /// <summary><c>ofctl order publish|cancel|show</c>: what checkout and customer service do, and what they see.</summary>
 public static class OrderCommands
 {
-    static readonly OrderLineSpec[] _defaultLines =
+    static readonly OrderLineSpec[] DefaultLines =
         [new("SKU-1", 2, "WH-EAST"), new("SKU-2", 1, "WH-WEST"), new("SKU-3", 5, null)];
 
     public static Command Create(CliContext context)
@@ -40,7 +40,7 @@ public static class OrderCommands
         context.SetAction(command, async (parse, settings, ct) =>
         {
             var id = parse.GetValue(orderId) ?? $"ORD-{DateTime.UtcNow:yyyyMMddHHmmss}-{Random.Shared.Next(1000, 10000)}";
-            var orderLines = parse.GetValue(lines) is { Count: > 0 } given ? given : _defaultLines;
+            var orderLines = parse.GetValue(lines) is { Count: > 0 } given ? given : DefaultLines;
             await using var broker = await Broker.ConnectAsync(settings, ct);
             var sent = await broker.PublishJsonAsync(OrderConfirmed.Exchange, new
             {
@@ -63,7 +63,9 @@ public static class OrderCommands
         var messageId = CommonOptions.MessageId();
         var wait = new Option<int>("--wait")
         {
-            Description = "Seconds to wait for the outcome in the order service (0: only publish)", DefaultValueFactory = _ => 30, HelpName = "seconds",
+            Description = "Seconds to wait for the outcome in the order service (0: only publish)",
+            DefaultValueFactory = _ => 30,
+            HelpName = "seconds",
         };
         wait.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--wait must be 0 or more"); });
         var command = new Command("cancel", """

@@ -26,13 +26,13 @@ public sealed record ReplayOutcome(string Outcome, string Detail)
 public sealed class ReplayForecaster(ServiceApi api)
 {
     /// <summary>Failures that come from the message itself: a replay of the same bytes fails the same way.</summary>
-    static readonly string[] _invalidMessageReasons = ["InvalidMessageException", "JsonException", "SerializationException", "FormatException"];
+    static readonly string[] InvalidMessageReasons = ["InvalidMessageException", "JsonException", "SerializationException", "FormatException"];
 
     public async Task<ReplayOutcome> ForecastAsync(DeadLetter letter, CancellationToken ct)
     {
         if (letter.Body.ValueKind == JsonValueKind.Undefined)
             return new(ReplayOutcome.WouldFail, "the body is not UTF-8 JSON; fix the producer and publish it again");
-        if (_invalidMessageReasons.Contains(letter.ShortExceptionType))
+        if (InvalidMessageReasons.Contains(letter.ShortExceptionType))
             return new(ReplayOutcome.WouldFail, $"the message itself is invalid ({letter.ShortExceptionType}); fix the producer and publish it again");
 
         if (WarehouseStep.ByExchange(letter.MessageType) is { } step)

@@ -73,9 +73,9 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
             await dbContext.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
         }
         catch (DbUpdateException exception) when (exception.InnerException is PostgresException
-                                                   {
-                                                       SqlState: PostgresErrorCodes.UniqueViolation, TableName: TransactionalOutboxTables.InboxMessage,
-                                                   })
+        {
+            SqlState: PostgresErrorCodes.UniqueViolation, TableName: TransactionalOutboxTables.InboxMessage,
+        })
         {
             // The first delivery committed (or was committing) while this one ran: the transaction is rolled back.
             DiscardAsRedelivery();

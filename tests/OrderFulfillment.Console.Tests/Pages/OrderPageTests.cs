@@ -14,7 +14,8 @@ public sealed class OrderPageTests(ConsoleSystem console)
         var orderId = "ORD-C" + Guid.NewGuid().ToString("N")[..8];
         var confirmed = new
         {
-            orderId, confirmedAt = DateTimeOffset.UtcNow,
+            orderId,
+            confirmedAt = DateTimeOffset.UtcNow,
             lines = new object[] { new { sku = "SKU-1", quantity = 2, warehouseId = "WH-EAST" }, new { sku = "SKU-2", quantity = 1, warehouseId = "WH-WEST" } },
         };
         await console.System.Amqp.PublishAsync(OrderConfirmed.Exchange, confirmed, "checkout-" + orderId);

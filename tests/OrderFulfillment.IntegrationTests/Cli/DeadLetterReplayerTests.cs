@@ -83,8 +83,14 @@ public sealed class DeadLetterReplayerTests
         var unreachable = new Uri("http://127.0.0.1:9/");
         using var services = new ServiceApi(new ConnectionSettings
         {
-            Host = "127.0.0.1", Port = 9, VirtualHost = "/", Username = "u", Password = "p", ManagementPort = 9,
-            OrderService = unreachable, FulfillmentService = unreachable,
+            Host = "127.0.0.1",
+            Port = 9,
+            VirtualHost = "/",
+            Username = "u",
+            Password = "p",
+            ManagementPort = 9,
+            OrderService = unreachable,
+            FulfillmentService = unreachable,
         });
         var outcome = await new ReplayForecaster(services).ForecastAsync(letter with { ExceptionType = null }, CancellationToken.None);
         Assert.Equal(ReplayOutcome.WouldFail, outcome.Outcome);

@@ -8,7 +8,7 @@ namespace OrderFulfillment.IntegrationTests.Cli;
 [Trait("Category", "Integration")]
 public sealed class ErrorsCommandsTests(ITestOutputHelper output)
 {
-    static readonly TimeSpan _wait = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task List_shows_each_dead_letter_with_its_reason_and_a_dry_run_moves_nothing()
@@ -19,8 +19,8 @@ public sealed class ErrorsCommandsTests(ITestOutputHelper output)
         await ofctl.SucceedAsync("warehouse", "picked", "--fulfillment-id", unknown, "--message-id", "wms-unknown-1");
         await system.Amqp.PublishAsync("delivery.confirmed",
             $$"""{ "orderId": "bad id!", "fulfillmentId": "{{unknown}}", "deliveredAt": "2026-11-26T15:00:00Z" }""", messageId: "carrier-bad-1");
-        await system.Amqp.WaitForQueueAsync("fulfillment_error", 1, _wait);
-        await system.Amqp.WaitForQueueAsync("order-status_error", 1, _wait);
+        await system.Amqp.WaitForQueueAsync("fulfillment_error", 1, Wait);
+        await system.Amqp.WaitForQueueAsync("order-status_error", 1, Wait);
 
         var list = await ofctl.SucceedAsync("errors", "list");
         foreach (var expected in new[] { "fulfillment_error", "order-status_error", "UnknownFulfillmentException", "InvalidMessageException",
@@ -56,7 +56,7 @@ public sealed class ErrorsCommandsTests(ITestOutputHelper output)
         // Replayed as it is, the invalid delivery fails again: back in the error queue, counted, with fresh fault headers.
         var replay = await ofctl.SucceedAsync("errors", "replay", "--queue", "order-status_error", "--message-id", "carrier-bad-1");
         Assert.Contains("replayed", replay.Output);
-        await system.Amqp.WaitForQueueAsync("order-status_error", 1, _wait);
+        await system.Amqp.WaitForQueueAsync("order-status_error", 1, Wait);
         var again = await system.Amqp.GetAsync("order-status_error");
         var headers = again!.BasicProperties.Headers!;
         Assert.Equal("carrier-bad-1", again.BasicProperties.MessageId);
@@ -74,10 +74,10 @@ public sealed class ErrorsCommandsTests(ITestOutputHelper output)
         // Fulfillment ids are derived from order and warehouse, so the WMS step can name a fulfillment before it exists.
         var early = DeterministicId.ForFulfillment("ORD-CLI-R1", "WH-EAST").ToString();
         await ofctl.SucceedAsync("warehouse", "picking-started", "--fulfillment-id", early, "--message-id", "wms-early-1");
-        await system.Amqp.WaitForQueueAsync("fulfillment_error", 1, _wait);
+        await system.Amqp.WaitForQueueAsync("fulfillment_error", 1, Wait);
 
         await ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-R1", "--line", "SKU-1:1:WH-EAST");
-        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "planning"), _wait, "planning");
+        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "planning"), Wait, "planning");
 
         var dryRun = await ofctl.SucceedAsync("errors", "replay", "--queue", "fulfillment_error", "--all", "--dry-run");
         Assert.Contains("applied", dryRun.Output);
@@ -88,7 +88,7 @@ public sealed class ErrorsCommandsTests(ITestOutputHelper output)
 
         Assert.Contains("wms-early-1", replay.Output);
         Assert.Contains("replayed", replay.Output);
-        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "picking"), _wait, "picking after the replay");
+        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "picking"), Wait, "picking after the replay");
         Assert.Equal(0u, await system.Amqp.MessageCountAsync("fulfillment_error"));
         var show = await ofctl.SucceedAsync("order", "show", "ORD-CLI-R1");
         Assert.Contains("picking", show.Output);
@@ -106,15 +106,15 @@ public sealed class ErrorsCommandsTests(ITestOutputHelper output)
         var early = DeterministicId.ForFulfillment("ORD-CLI-R2", "WH-EAST").ToString();
         await ofctl.SucceedAsync("warehouse", "packed", "--fulfillment-id", early, "--message-id", "wms-early-2");
         await ofctl.SucceedAsync("warehouse", "picked", "--fulfillment-id", Guid.NewGuid().ToString(), "--message-id", "wms-stray-1");
-        await system.Amqp.WaitForQueueAsync("fulfillment_error", 2, _wait);
+        await system.Amqp.WaitForQueueAsync("fulfillment_error", 2, Wait);
         await ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-R2", "--line", "SKU-1:1:WH-EAST");
-        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "planning"), _wait, "planning");
+        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "planning"), Wait, "planning");
 
         var replay = await ofctl.SucceedAsync("errors", "replay", "--order-id", "ORD-CLI-R2");
 
         Assert.Contains("wms-early-2", replay.Output);
         Assert.DoesNotContain("wms-stray-1", replay.Output);
-        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "packed"), _wait, "packed after the replay");
+        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == early && x.Text("status") == "packed"), Wait, "packed after the replay");
         Assert.Equal(1u, await system.Amqp.MessageCountAsync("fulfillment_error"));
 
         var nothingLeft = await ofctl.RunAsync("errors", "replay", "--order-id", "ORD-CLI-R2");

@@ -17,14 +17,14 @@ public sealed record OfctlResult(int ExitCode, string Output, string Error)
 /// </summary>
 public sealed class Ofctl(ITestOutputHelper output, SystemUnderTest? system = null, IReadOnlyDictionary<string, string>? environment = null)
 {
-    static readonly TimeSpan _limit = TimeSpan.FromSeconds(90);
+    static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
 
     public async Task<OfctlResult> RunAsync(params string[] args)
     {
         string[] all = system is null ? args : [.. args, .. ConnectionArgs(system)];
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        using var timeout = new CancellationTokenSource(_limit);
+        using var timeout = new CancellationTokenSource(Limit);
         var exitCode = await OfctlApp.RunAsync(all, stdout, stderr, name => environment?.GetValueOrDefault(name), timeout.Token);
         var result = new OfctlResult(exitCode, stdout.ToString(), stderr.ToString());
         output.WriteLine($"$ ofctl {string.Join(' ', args)}\n{result}\n");

@@ -7,7 +7,7 @@ namespace OrderFulfillment.IntegrationTests.Cli;
 [Trait("Category", "Integration")]
 public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHelper output) : IClassFixture<OfctlSystemFixture>
 {
-    static readonly TimeSpan _wait = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     readonly SystemUnderTest _system = fixture.System;
     readonly Ofctl _ofctl = new(output, fixture.System);
 
@@ -19,9 +19,9 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
         var publish = await _ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-1", "--message-id", "checkout-ORD-CLI-1");
 
         Assert.Equal("ORD-CLI-1", publish.Output.Trim());
-        await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-1" && x.Text("status") == "planning") == 3, _wait,
+        await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-1" && x.Text("status") == "planning") == 3, Wait,
             "three planning fulfillments (default lines: WH-EAST, WH-WEST and one routed line)");
-        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-1" && x.Text("status") == "processing"), _wait, "processing");
+        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-1" && x.Text("status") == "processing"), Wait, "processing");
 
         var show = await _ofctl.SucceedAsync("order", "show", "ORD-CLI-1");
         Assert.Contains("status processing", show.Output);
@@ -49,16 +49,16 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
             var step = await _ofctl.SucceedAsync(["warehouse", steps[i], "--fulfillment-id", ids["WH-EAST"], .. extra]);
             Assert.Contains($"published warehouse.{steps[i].Replace('-', '_')} for fulfillment {ids["WH-EAST"]}", step.Output);
             var status = statuses[i];
-            await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == ids["WH-EAST"] && x.Text("status") == status), _wait, $"WH-EAST {status}");
+            await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == ids["WH-EAST"] && x.Text("status") == status), Wait, $"WH-EAST {status}");
         }
 
         await _ofctl.SucceedAsync("warehouse", "shipped", "--fulfillment-id", ids["WH-WEST"], "--carrier", "DHL", "--tracking-number", "JDWEST");
         await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-2" && x.Text("status") == "shipped" && x.Exchange == "order.status_changed"),
-            _wait, "the order shipped");
+            Wait, "the order shipped");
 
         foreach (var (warehouse, id) in ids)
             await _ofctl.SucceedAsync("delivery", "confirm", "--order-id", "ORD-CLI-2", "--fulfillment-id", id, "--carrier", "UPS");
-        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-2" && x.Text("status") == "delivered"), _wait, "the order delivered");
+        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-2" && x.Text("status") == "delivered"), Wait, "the order delivered");
 
         var show = await _ofctl.SucceedAsync("order", "show", "ORD-CLI-2");
         Assert.Contains("status delivered", show.Output);
@@ -77,18 +77,18 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
         foreach (var (step, status) in new[] { ("picking-started", "picking"), ("picked", "picked"), ("packing-started", "packing"), ("packed", "packed"), ("ready-to-ship", "ready") })
         {
             await _ofctl.SucceedAsync("warehouse", step, "--fulfillment-id", ids["WH-EAST"]);
-            await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == ids["WH-EAST"] && x.Text("status") == status), _wait, $"WH-EAST {status}");
+            await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == ids["WH-EAST"] && x.Text("status") == status), Wait, $"WH-EAST {status}");
         }
 
         await _ofctl.SucceedAsync("warehouse", "shipped", "--fulfillment-id", ids["WH-EAST"], "--carrier", "UPS", "--tracking-number", "1Z999AA10123456784");
         await _ofctl.SucceedAsync("warehouse", "shipped", "--fulfillment-id", ids["WH-WEST"], "--carrier", "DHL", "--tracking-number", "JD014600006281234567");
         await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-80" && x.Text("status") == "shipped" && x.Exchange == "order.status_changed"),
-            _wait, "the order shipped");
+            Wait, "the order shipped");
         await _ofctl.SucceedAsync("delivery", "confirm", "--order-id", "ORD-CLI-80", "--fulfillment-id", ids["WH-EAST"], "--carrier", "UPS");
         await _ofctl.SucceedAsync("delivery", "confirm", "--order-id", "ORD-CLI-80", "--fulfillment-id", ids["WH-EAST"], "--carrier", "UPS");
         Assert.Equal(1, (await _ofctl.RunAsync("order", "cancel", "--order-id", "ORD-CLI-80", "--reason", "the customer changed their mind after it shipped")).ExitCode);
         await _ofctl.SucceedAsync("delivery", "confirm", "--order-id", "ORD-CLI-80", "--fulfillment-id", ids["WH-WEST"], "--carrier", "DHL");
-        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-80" && x.Text("status") == "delivered"), _wait, "the order delivered");
+        await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-CLI-80" && x.Text("status") == "delivered"), Wait, "the order delivered");
 
         var narrow = new Ofctl(output, _system, new Dictionary<string, string> { ["COLUMNS"] = "80" });
         var show = await narrow.SucceedAsync("order", "show", "ORD-CLI-80");
@@ -111,14 +111,14 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
     {
         await using var events = await _system.Amqp.ObserveAsync("order.status_changed", "fulfillment.status_changed");
         await _ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-3");
-        await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-3" && x.Text("status") == "planning") == 3, _wait, "three planning");
+        await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-3" && x.Text("status") == "planning") == 3, Wait, "three planning");
 
         var cancel = await _ofctl.SucceedAsync("order", "cancel", "--order-id", "ORD-CLI-3", "--reason", "customer changed mind");
 
         Assert.Contains("published order.cancellation_requested for ORD-CLI-3", cancel.Output);
         Assert.Contains("order ORD-CLI-3 is cancelled", cancel.Output);
         await events.WaitForAsync(e => e.Any(x => x.Exchange == "order.status_changed" && x.Text("orderId") == "ORD-CLI-3" && x.Text("status") == "cancelled"),
-            _wait, "the order cancelled");
+            Wait, "the order cancelled");
         var show = await _ofctl.SucceedAsync("order", "show", "ORD-CLI-3");
         Assert.Contains("status cancelled", show.Output);
         Assert.Contains("cancelled (customer changed mind)", show.Output);
@@ -129,11 +129,11 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
     {
         await using var events = await _system.Amqp.ObserveAsync("fulfillment.status_changed");
         await _ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-CLI-4");
-        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-4" && x.Text("status") == "planning") == 3, _wait,
+        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-CLI-4" && x.Text("status") == "planning") == 3, Wait,
             "three planning");
         var shipped = planned.First(x => x.Text("orderId") == "ORD-CLI-4").Text("fulfillmentId")!;
         await _ofctl.SucceedAsync("warehouse", "shipped", "--fulfillment-id", shipped, "--carrier", "UPS", "--tracking-number", "1Z4");
-        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == shipped && x.Text("status") == "shipped"), _wait, "one shipped");
+        await events.WaitForAsync(e => e.Any(x => x.Text("fulfillmentId") == shipped && x.Text("status") == "shipped"), Wait, "one shipped");
 
         var cancel = await _ofctl.RunAsync("order", "cancel", "--order-id", "ORD-CLI-4");
 
@@ -145,7 +145,7 @@ public sealed class OrderCommandsTests(OfctlSystemFixture fixture, ITestOutputHe
     async Task<Dictionary<string, string>> PublishTwoWarehouseOrderAsync(EventLog events, string orderId, string eastSku)
     {
         await _ofctl.SucceedAsync("order", "publish", "--order-id", orderId, "--line", $"{eastSku}:2:WH-EAST", "--line", "SKU-2:1:WH-WEST");
-        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == orderId && x.Text("status") == "planning") == 2, _wait,
+        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == orderId && x.Text("status") == "planning") == 2, Wait,
             "two planning fulfillments");
         return planned.Where(x => x.Text("orderId") == orderId && x.Text("status") == "planning")
             .ToDictionary(x => x.Text("warehouseId")!, x => x.Text("fulfillmentId")!);

@@ -45,7 +45,10 @@ public sealed class OrderFlowTests(ITestOutputHelper output)
         foreach (var warehouse in new[] { "WH-EAST", "WH-WEST" })
             await system.Amqp.PublishAsync("delivery.confirmed", new
             {
-                orderId = "ORD-1001", fulfillmentId = fulfillments[warehouse], deliveredAt = "2026-11-26T15:00:00Z", carrier = "UPS",
+                orderId = "ORD-1001",
+                fulfillmentId = fulfillments[warehouse],
+                deliveredAt = "2026-11-26T15:00:00Z",
+                carrier = "UPS",
                 trackingNumber = "1Z" + warehouse,
             });
 

@@ -13,7 +13,7 @@ namespace OrderFulfillment.IntegrationTests.Reconciliation;
 [Trait("Category", "Integration")]
 public sealed class ReconcileTests(ITestOutputHelper output)
 {
-    static readonly TimeSpan _wait = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task A_lost_status_change_is_flagged_repaired_and_then_nothing_is_left_to_do()
@@ -22,7 +22,7 @@ public sealed class ReconcileTests(ITestOutputHelper output)
         var ofctl = new Ofctl(output, system);
         await using var events = await system.Amqp.ObserveAsync("fulfillment.status_changed");
         await ofctl.SucceedAsync("order", "publish", "--order-id", "ORD-REC-1", "--line", "SKU-1:2:WH-EAST", "--line", "SKU-2:1:WH-WEST");
-        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-REC-1" && x.Text("status") == "planning") == 2, _wait,
+        var planned = await events.WaitForAsync(e => e.Count(x => x.Text("orderId") == "ORD-REC-1" && x.Text("status") == "planning") == 2, Wait,
             "two planning fulfillments");
         var east = planned.Single(x => x.Text("orderId") == "ORD-REC-1" && x.Text("warehouseId") == "WH-EAST" && x.Text("status") == "planning")
             .Text("fulfillmentId")!;
@@ -31,7 +31,7 @@ public sealed class ReconcileTests(ITestOutputHelper output)
         // The order service is down while picking starts; its fulfillment.status_changed is purged from order-status.
         await system.Orders.KillAsync();
         await ofctl.SucceedAsync("warehouse", "picking-started", "--fulfillment-id", east);
-        await system.Amqp.WaitForQueueAsync("order-status", 1, _wait);
+        await system.Amqp.WaitForQueueAsync("order-status", 1, Wait);
         var purged = 0;
         while (await system.Amqp.GetAsync("order-status") is not null)
             purged++;
@@ -63,7 +63,7 @@ public sealed class ReconcileTests(ITestOutputHelper output)
     {
         using var http = system.Orders.Http();
         JsonElement last = default;
-        var deadline = DateTime.UtcNow + _wait;
+        var deadline = DateTime.UtcNow + Wait;
         while (DateTime.UtcNow < deadline)
         {
             using var response = await http.GetAsync($"orders/{orderId}");

@@ -96,7 +96,9 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
         var started = DateTime.UtcNow;
         string Order(string orderId, string? warehouseId = "WH-EAST") => JsonSerializer.Serialize(new
         {
-            orderId, confirmedAt = "2026-11-24T10:00:00Z", lines = new[] { new { sku = "SKU-1", quantity = 1, warehouseId } },
+            orderId,
+            confirmedAt = "2026-11-24T10:00:00Z",
+            lines = new[] { new { sku = "SKU-1", quantity = 1, warehouseId } },
         });
 
         await system.Amqp.PublishAsync("order.confirmed", Order("ORD-NL1\n"), messageId: "newline");

@@ -152,8 +152,11 @@ public sealed class OrderStateMachineTests
 
         await h.Host.DeliverAsync(new OrderCancellationRefused
         {
-            OrderId = "ORD-10", Reason = "1 of the order's 1 fulfillments have shipped", RequestedAt = OrderHarness.At,
-            RefusedAt = OrderHarness.At, ShippedFulfillmentIds = [Guid.NewGuid()],
+            OrderId = "ORD-10",
+            Reason = "1 of the order's 1 fulfillments have shipped",
+            RequestedAt = OrderHarness.At,
+            RefusedAt = OrderHarness.At,
+            ShippedFulfillmentIds = [Guid.NewGuid()],
         });
 
         Assert.Contains((await h.OrderAsync("ORD-10")).Timeline, e => e.Outcome == "refused" && e.Message == "order.cancellation_refused");
