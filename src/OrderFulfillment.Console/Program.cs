@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddConsoleDefaults("http://localhost:5300");
 builder.AddOperatorAccess();
 builder.AddOperations();
+builder.AddFleetMetrics();
 builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/").AllowAnonymousToPage("/Login"));
 
 var app = builder.Build();
@@ -16,6 +17,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthChecks("/health/live").AllowAnonymous();
 app.MapHealthChecks("/health/ready").AllowAnonymous();
+app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
 app.MapRazorPages();
 
 await app.RunAsync();
