@@ -47,6 +47,7 @@ public static class ConsoleHostingExtensions
         builder.Services.AddSingleton(provider => new ServiceApi(provider.GetRequiredService<ConnectionSettings>()));
         builder.Services.AddSingleton(provider => new ManagementApi(provider.GetRequiredService<ConnectionSettings>()));
         builder.Services.AddSingleton<FailedMessageDesk>();
+        builder.Services.AddSingleton<TraceLinks>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

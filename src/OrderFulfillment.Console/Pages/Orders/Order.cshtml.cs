@@ -1,20 +1,25 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OrderFulfillment.Console.Hosting;
 using OrderFulfillment.Operations.Connections;
 
 namespace OrderFulfillment.Console.Pages.Orders;
 
 /// <summary>One order: its status from the order service, each fulfillment's history from the fulfillment service, the timeline.</summary>
-public sealed class OrderModel(ServiceApi services) : PageModel
+public sealed class OrderModel(ServiceApi services, TraceLinks traces) : PageModel
 {
     public string OrderId { get; private set; } = "";
     public JsonElement? Order { get; private set; }
     public IReadOnlyList<JsonElement> Fulfillments { get; private set; } = [];
     public string? Problem { get; private set; }
 
+    /// <summary>The order's trace in the trace UI, when <c>Console__TraceUi</c> is set.</summary>
+    public Uri? TraceLink { get; private set; }
+
     public async Task OnGetAsync(string orderId, CancellationToken ct)
     {
         OrderId = orderId;
+        TraceLink = traces.ForOrder(orderId);
         try
         {
             Order = await services.GetOrderAsync(orderId, ct);
