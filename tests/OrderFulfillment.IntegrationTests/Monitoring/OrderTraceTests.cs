@@ -47,9 +47,13 @@ public sealed class OrderTraceTests(ITestOutputHelper output)
         }
 
         await system.Amqp.PublishAsync("delivery.confirmed", System.Text.Json.JsonSerializer.Serialize(new
-            {
-                orderId = "ORD-TRACE-1", fulfillmentId, deliveredAt = "2026-11-26T15:00:00Z", carrier = "UPS", trackingNumber = "1ZTRACE",
-            }, System.Text.Json.JsonSerializerOptions.Web),
+        {
+            orderId = "ORD-TRACE-1",
+            fulfillmentId,
+            deliveredAt = "2026-11-26T15:00:00Z",
+            carrier = "UPS",
+            trackingNumber = "1ZTRACE",
+        }, System.Text.Json.JsonSerializerOptions.Web),
             messageId: $"delivered:{fulfillmentId}", headers: new Dictionary<string, object?> { ["traceparent"] = last.TraceParent });
         await events.WaitForAsync(e => e.Any(x => x.Exchange == "order.status_changed" && x.Text("status") == "delivered"), Wait, "order delivered");
 
