@@ -85,5 +85,13 @@ public sealed class OrderTraceTests(ITestOutputHelper output)
         Assert.Contains(spans, s => s.Service == "fulfillment-service" && s.Name == "fulfillment-order-events process");
         Assert.Contains(spans, s => s.Service == "fulfillment-service" && s.Name == "outbox deliver");
         Assert.Contains(spans, s => s.Service == "order-service" && s.Name == "outbox deliver");
+        // Each event is sent from inside the delivery span that continues the trace stored with its outbox row.
+        var byId = spans.ToDictionary(s => s.SpanId);
+        foreach (var exchange in new[] { "fulfillment.status_changed", "order.status_changed" })
+        {
+            var sends = spans.Where(s => s.Name == exchange + " send").ToList();
+            Assert.NotEmpty(sends);
+            Assert.All(sends, send => Assert.Equal("outbox deliver", byId[send.ParentSpanId!].Name));
+        }
     }
 }
