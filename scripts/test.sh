@@ -2,7 +2,8 @@
 # test.sh: runs every test. Brings RabbitMQ and PostgreSQL up first (scripts/services-up.sh) and the local
 # 3-node RabbitMQ cluster (scripts/cluster-up.sh), installs chromium if it is missing, builds the solution, then
 # runs the fast harness tests, the integration tests against the real broker, cluster and database, and the
-# console's page tests in headless Chromium.
+# console's page tests in headless Chromium. Installs Prometheus (Debian's, with promtool) if it is missing, checks and
+# unit-tests the alert rules of monitoring/ with promtool, and the monitoring tests start it on loopback.
 #   scripts/test.sh                 everything
 #   scripts/test.sh --fast          only the harness tests (no servers needed)
 #   scripts/test.sh --filter EXPR   passed to dotnet test (e.g. --filter "Category=Integration")
@@ -35,6 +36,13 @@ if [ "$fast" = false ]; then
       { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } ||
       { echo "test.sh: could not install chromium" >&2; exit 1; }
   fi
+  # Prometheus and promtool: the alert rules' checks below, and the monitoring tests (Category=Monitoring) start it.
+  if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+    echo "test.sh: installing prometheus for the alert rules and the monitoring tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Lock::Timeout=300 --no-install-recommends prometheus >/dev/null ||
+      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null; } ||
+      { echo "test.sh: could not install prometheus" >&2; exit 1; }
+  fi
   # The 3-node cluster of the cluster test (Category=Cluster), beside the dev broker.
   bash scripts/cluster-up.sh
 fi
@@ -57,6 +65,23 @@ rm -f "$figures"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+
+# The alert rules: syntax (promtool check rules) and one unit test per alert (monitoring/alerts.test.yml). Without
+# promtool (--fast as a non-root user) they are reported as not run, which is a failure only of the full run.
+if command -v promtool >/dev/null 2>&1; then
+  echo "== monitoring/alerts.yml (promtool)"
+  if promtool check rules monitoring/alerts.yml && promtool test rules monitoring/alerts.test.yml; then
+    echo "     Passed: 1 (promtool check rules, promtool test rules)" | tee -a "$log"
+  else
+    echo "     Failed: 1 (promtool check rules or promtool test rules)" | tee -a "$log"
+    status=1
+  fi
+elif [ "$fast" = false ]; then
+  echo "test.sh: promtool is missing" >&2
+  status=1
+else
+  echo "test.sh: promtool is missing, the alert rules were not checked (apt-get install prometheus)"
+fi
 for project in "${projects[@]}"; do
   [ -d "$project" ] || continue
   echo "== $project"

@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddConsoleDefaults("http://localhost:5300");
 builder.AddOperatorAccess();
 builder.AddOperations();
+builder.AddFleetMetrics();
 builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/").AllowAnonymousToPage("/Login"))
     .AddMvcOptions(mvc => mvc.Filters.Add<UnboundParameterFilter>());
 
@@ -18,6 +19,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthChecks("/health/live").AllowAnonymous();
 app.MapHealthChecks("/health/ready").AllowAnonymous();
+app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
 app.MapRazorPages();
 
 await app.RunAsync();

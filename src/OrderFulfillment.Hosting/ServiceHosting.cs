@@ -21,6 +21,11 @@ namespace OrderFulfillment.Hosting;
 /// <summary>What both services share: options, health, metrics, tracing, problem details and the database registration.</summary>
 public static class ServiceHosting
 {
+    // RabbitMQ.Client 7's activity sources: its publish span writes traceparent into the message's headers, its deliver
+    // span reads it, and MassTransit's receive span starts inside the deliver span.
+    const string RabbitMqClientPublisher = "RabbitMQ.Client.Publisher";
+    const string RabbitMqClientSubscriber = "RabbitMQ.Client.Subscriber";
+
     public static WebApplicationBuilder AddServiceHosting(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -61,13 +66,18 @@ public static class ServiceHosting
                 .AddProcessInstrumentation()
                 .AddPrometheusExporter());
 
-        // Tracing is off unless Telemetry__Exporter is otlp or console (OTLP endpoint: OTEL_EXPORTER_OTLP_ENDPOINT).
+        // Tracing is off unless Telemetry__Exporter is otlp or console (OTLP endpoint and protocol: OTEL_EXPORTER_OTLP_ENDPOINT,
+        // OTEL_EXPORTER_OTLP_PROTOCOL). One trace per order (docs/operations.md, "Traces"): MassTransit's spans follow its
+        // MT-Activity-Id header from service to service; RabbitMQ.Client's own spans read and write the W3C traceparent
+        // header, so a producer's traceparent becomes the parent of the first consumer's span; the outbox stores the
+        // publishing span with each row and delivery continues it (PersistenceRegistration.ActivitySourceName).
         var exporter = builder.Configuration.GetValue<string>("Telemetry:Exporter") ?? "none";
         if (!exporter.Equals("none", StringComparison.OrdinalIgnoreCase))
         {
             telemetry.WithTracing(tracing =>
             {
-                tracing.AddSource(DiagnosticHeaders.DefaultListenerName).AddAspNetCoreInstrumentation();
+                tracing.AddSource(DiagnosticHeaders.DefaultListenerName, PersistenceRegistration.ActivitySourceName, RabbitMqClientPublisher, RabbitMqClientSubscriber)
+                    .AddAspNetCoreInstrumentation();
                 if (exporter.Equals("console", StringComparison.OrdinalIgnoreCase))
                     tracing.AddConsoleExporter();
                 else

@@ -16,6 +16,9 @@ public static class PersistenceRegistration
     /// <summary>The meter with the outbox's backlog gauges (<c>orderfulfillment.outbox.backlog</c>, <c>orderfulfillment.outbox.oldest_age</c>).</summary>
     public const string MeterName = OutboxMetrics.MeterName;
 
+    /// <summary>The activity source of outbox delivery's <c>outbox deliver</c> spans, which continue each message's trace.</summary>
+    public const string ActivitySourceName = OutboxTracing.SourceName;
+
     /// <summary>Stores the saga's instances in <typeparamref name="TDbContext"/> with optimistic concurrency.</summary>
     public static ISagaRegistrationConfigurator<TSaga> PostgresRepository<TSaga, TDbContext>(this ISagaRegistrationConfigurator<TSaga> configurator)
         where TSaga : class, IVersionedSaga

@@ -68,6 +68,7 @@ public static class TransactionalOutboxTableMapping
         message.Property(x => x.Body).HasColumnName("body");
         message.Property(x => x.Headers).HasColumnName("headers");
         message.Property(x => x.Properties).HasColumnName("properties");
+        message.Property(x => x.TraceParent).HasColumnName("trace_parent");
         message.Property(x => x.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
     }
 }

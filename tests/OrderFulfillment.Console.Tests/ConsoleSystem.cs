@@ -13,6 +13,9 @@ public sealed class ConsoleSystem : IAsyncLifetime
 {
     public const string OperatorKey = "console-test-operator-key";
 
+    /// <summary>The trace UI the console links orders to (nothing answers there: the tests read the links).</summary>
+    public const string TraceUi = "http://127.0.0.1:16686";
+
     public SystemUnderTest System { get; private set; } = null!;
     public ServiceProcess ConsoleProcess { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
@@ -35,6 +38,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
         environment["Console__ApiKey"] = OperatorKey;
         environment["Console__OrderService"] = System.Orders.BaseAddress.ToString();
         environment["Console__FulfillmentService"] = System.Fulfillments.BaseAddress.ToString();
+        environment["Console__TraceUi"] = TraceUi;
         ConsoleProcess = await ServiceProcess.StartAsync("OrderFulfillment.Console", environment);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });

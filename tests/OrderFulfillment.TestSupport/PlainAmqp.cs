@@ -93,7 +93,8 @@ public sealed class PlainAmqp : IAsyncDisposable
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
         {
-            log.Add(delivery.Exchange, delivery.BasicProperties.ContentType, delivery.Body.ToArray());
+            log.Add(delivery.Exchange, delivery.BasicProperties.ContentType, delivery.Body.ToArray(),
+                delivery.BasicProperties.Headers?.TryGetValue("traceparent", out var traceParent) == true && traceParent is byte[] bytes ? Encoding.UTF8.GetString(bytes) : null);
             await channel.BasicAckAsync(delivery.DeliveryTag, false);
         };
         await channel.BasicConsumeAsync(queue, false, consumer);
@@ -175,6 +176,9 @@ public sealed class PlainAmqp : IAsyncDisposable
 /// <summary>One event as a plain consumer sees it: the exchange, the content type, and the contract body.</summary>
 public sealed record ObservedEvent(string Exchange, string? ContentType, JsonElement Body)
 {
+    /// <summary>The W3C <c>traceparent</c> header the message carried, if any.</summary>
+    public string? TraceParent { get; init; }
+
     public string? Text(string field) => Body.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public int Number(string field) => Body.GetProperty(field).GetInt32();
@@ -187,13 +191,13 @@ public sealed class EventLog(IChannel channel, string queue) : IAsyncDisposable
 
     public IReadOnlyList<ObservedEvent> Events => [.. _events];
 
-    internal void Add(string exchange, string? contentType, byte[] body)
+    internal void Add(string exchange, string? contentType, byte[] body, string? traceParent = null)
     {
         var root = JsonDocument.Parse(body).RootElement.Clone();
         // The MassTransit envelope carries the contract body in its "message" field.
         if (contentType == "application/vnd.masstransit+json" && root.TryGetProperty("message", out var message))
             root = message;
-        _events.Enqueue(new ObservedEvent(exchange, contentType, root));
+        _events.Enqueue(new ObservedEvent(exchange, contentType, root) { TraceParent = traceParent });
     }
 
     public async Task<IReadOnlyList<ObservedEvent>> WaitForAsync(Func<IReadOnlyList<ObservedEvent>, bool> done, TimeSpan timeout, string what)

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OrderFulfillment.Console.FailedMessages;
 using OrderFulfillment.Operations.Connections;
 
@@ -47,7 +49,21 @@ public static class ConsoleHostingExtensions
         builder.Services.AddSingleton(provider => new ServiceApi(provider.GetRequiredService<ConnectionSettings>()));
         builder.Services.AddSingleton(provider => new ManagementApi(provider.GetRequiredService<ConnectionSettings>()));
         builder.Services.AddSingleton<FailedMessageDesk>();
+        builder.Services.AddSingleton<TraceLinks>();
         builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>/metrics</c> (Prometheus, no key): the services' readiness and the queues' depths and consumers
+    /// (<see cref="FleetMetrics"/>), and the console's own HTTP metrics.
+    /// </summary>
+    public static WebApplicationBuilder AddFleetMetrics(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<FleetMetrics>();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("console"))
+            .WithMetrics(metrics => metrics.AddMeter(FleetMetrics.MeterName).AddAspNetCoreInstrumentation().AddPrometheusExporter());
         return builder;
     }
 }

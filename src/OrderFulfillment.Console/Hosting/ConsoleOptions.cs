@@ -19,6 +19,9 @@ public sealed class ConsoleOptions
 
     /// <summary>Sent as <c>X-Api-Key</c> to the services, when they require one (<c>ApiKeys__0</c> there).</summary>
     public string? ServiceApiKey { get; set; }
+
+    /// <summary>The trace UI (Jaeger, e.g. <c>http://localhost:16686</c>; <c>Console__TraceUi</c>): each order page links to its trace. None: no link.</summary>
+    public Uri? TraceUi { get; set; }
 }
 
 /// <summary>Section <c>RabbitMq</c>, as the services read it, plus the management API's port.</summary>

@@ -140,10 +140,10 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
                 RETURNING *)
             INSERT INTO {{TransactionalOutboxTables.OutboxMessage}} (message_id, ordering_key, conversation_id, correlation_id, initiator_id, request_id,
                 source_address, destination_address, response_address, fault_address, sent_time, expiration_time, content_type,
-                message_type, body, headers, properties)
+                message_type, body, headers, properties, trace_parent)
             SELECT message_id, ordering_key, conversation_id, correlation_id, initiator_id, request_id, source_address,
                 destination_address, response_address, fault_address, sent_time, expiration_time, content_type, message_type, body,
-                headers, properties
+                headers, properties, trace_parent
             FROM due ORDER BY deliver_at
             """, [batchSize], cancellationToken).ConfigureAwait(false);
         if (promoted > 0)
@@ -172,6 +172,8 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         foreach (var message in messages)
         {
             message.RestoreHeaders();
+            // The publisher's trace continues through this send (OutboxTracing).
+            using var activity = OutboxTracing.StartDeliver(message);
             var endpoint = await bus.GetSendEndpoint(message.DestinationAddress!).ConfigureAwait(false);
             await endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, message.DestinationAddress), cancellationToken)
                 .WaitAsync(ConfirmTimeout, cancellationToken).ConfigureAwait(false);

@@ -43,6 +43,7 @@ internal sealed class OutboxMessage : StoredMessage, OutboxMessageContext
             MessageType = string.Join(";", context.SupportedMessageTypes),
             Body = context.Serializer.GetMessageBody(context).GetString(),
             Headers = serializer.SerializeDictionary(context.Headers.GetAll()),
+            TraceParent = OutboxTracing.CurrentTraceParent(),
         };
         if (context.TimeToLive.HasValue)
             message.ExpirationTime = DateTime.UtcNow + context.TimeToLive.Value;

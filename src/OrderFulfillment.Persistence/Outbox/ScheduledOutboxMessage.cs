@@ -31,5 +31,6 @@ internal sealed class ScheduledOutboxMessage : StoredMessage
         Body = message.Body,
         Headers = message.Headers,
         Properties = message.Properties,
+        TraceParent = message.TraceParent,
     };
 }

@@ -26,5 +26,8 @@ internal abstract class StoredMessage
     public required string Body { get; set; }
     public string? Headers { get; set; }
     public string? Properties { get; set; }
+
+    /// <summary>The W3C <c>traceparent</c> of the span that published the message, restored on delivery (<see cref="OutboxTracing"/>).</summary>
+    public string? TraceParent { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

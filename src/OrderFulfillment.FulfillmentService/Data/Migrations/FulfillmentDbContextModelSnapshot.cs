@@ -248,6 +248,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("source_address");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("SequenceNumber");
 
                     b.HasIndex("DeliveredAt");
@@ -345,6 +349,10 @@ namespace OrderFulfillment.FulfillmentService.Data.Migrations
                     b.Property<string>("SourceAddress")
                         .HasColumnType("text")
                         .HasColumnName("source_address");
+
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
 
                     b.HasKey("TokenId");
 

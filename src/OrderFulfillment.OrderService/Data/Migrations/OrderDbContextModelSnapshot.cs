@@ -197,6 +197,10 @@ namespace OrderFulfillment.OrderService.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("source_address");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("SequenceNumber");
 
                     b.HasIndex("DeliveredAt");
@@ -294,6 +298,10 @@ namespace OrderFulfillment.OrderService.Data.Migrations
                     b.Property<string>("SourceAddress")
                         .HasColumnType("text")
                         .HasColumnName("source_address");
+
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
 
                     b.HasKey("TokenId");
 
