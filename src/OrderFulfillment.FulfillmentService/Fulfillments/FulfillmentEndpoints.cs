@@ -79,12 +79,16 @@ public sealed record FulfillmentView(
     IReadOnlyList<FulfillmentHistoryEntry> History,
     DateTimeOffset? StatusSince,
     DateTimeOffset? Deadline,
-    FulfillmentOverdueView? Overdue)
+    FulfillmentOverdueView? Overdue,
+    IReadOnlyList<HeldStepView> HeldSteps)
 {
     public static FulfillmentView From(FulfillmentState f) =>
         new(f.CorrelationId, f.OrderId, f.WarehouseId, f.Status, f.Sequence, f.Lines, f.Carrier, f.TrackingNumber, f.CancellationReason, f.History,
-            f.StatusSince, f.DeadlineAt, FulfillmentOverdueView.From(f));
+            f.StatusSince, f.DeadlineAt, FulfillmentOverdueView.From(f), [.. f.HeldSteps.Select(h => new HeldStepView(h.Status, h.OccurredAt, h.HeldAt))]);
 }
+
+/// <summary>A warehouse step that arrived ahead of its turn, held until the steps before it arrive or the hold window ends.</summary>
+public sealed record HeldStepView(string Status, DateTimeOffset OccurredAt, DateTimeOffset HeldSince);
 
 /// <summary>The current status is past its deadline: fulfillment.overdue was published at <see cref="AnnouncedAt"/>.</summary>
 public sealed record FulfillmentOverdueView(string Status, DateTimeOffset Since, DateTimeOffset Deadline, DateTimeOffset AnnouncedAt)

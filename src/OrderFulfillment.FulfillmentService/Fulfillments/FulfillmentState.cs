@@ -60,7 +60,7 @@ public sealed class FulfillmentState : IVersionedSaga
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>The contract's status of the current state (<see cref="FulfillmentStatusMap"/>).</summary>
-    public string Status => FulfillmentStatusMap.StatusOf(CurrentState);
+    public string Status => FulfillmentStatusMap.Table.StatusOf(CurrentState);
 }
 
 /// <summary>A warehouse step received ahead of its turn: the status it moves to and what it carried.</summary>

@@ -108,7 +108,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     /// <summary>The statuses in the contract's order (cancelled apart).</summary>
     State[] Progression => [Pending, Planning, Picking, Picked, Packing, Packed, Ready, Shipped, Completed];
 
-    static string StatusOf(State state) => FulfillmentStatusMap.StatusOf(state.Name);
+    static string StatusOf(State state) => FulfillmentStatusMap.Table.StatusOf(state.Name);
 
     /// <summary>
     /// A warehouse step that moves the fulfillment to <paramref name="target"/>. Where <see cref="FulfillmentSteps.Outcome"/>
@@ -225,7 +225,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     {
         RecordShipment(context.Saga, step);
         await AnnounceAsync(context, step.Status, step.OccurredAt);
-        await context.TransitionToState(GetState(FulfillmentStatusMap.StateOf(step.Status)));
+        await context.TransitionToState(GetState(FulfillmentStatusMap.Table.StateOf(step.Status)));
     }
 
     static void RecordShipment(FulfillmentState fulfillment, HeldStep step)

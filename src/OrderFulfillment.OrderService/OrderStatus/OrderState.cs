@@ -14,7 +14,7 @@ public sealed class OrderState : IVersionedSaga
     public string OrderId { get; set; } = null!;
 
     /// <summary>The contract's order status (confirmed … delivered, or cancelled): the current state, as the wire spells it.</summary>
-    public string Status => OrderStatusMap.StatusOf(CurrentState);
+    public string Status => OrderStatusMap.Table.StatusOf(CurrentState);
 
     public DateTimeOffset ConfirmedAt { get; set; }
     public List<OrderLine> Lines { get; set; } = [];

@@ -105,7 +105,7 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
             return;
 
         var previous = order.Status;
-        await context.TransitionToState(GetState(OrderStatusMap.StateOf(derived)));
+        await context.TransitionToState(GetState(OrderStatusMap.Table.StateOf(derived)));
         RecordOnTimeline(order, cause, TimelineOutcomes.StatusChanged, previous: previous, status: derived);
         _metrics.Transition("order", derived);
         await context.Publish(new OrderStatusChanged

@@ -52,7 +52,7 @@ public static class OrderStatusEndpoints
             var query = db.Orders.AsNoTracking();
             if (status is not null)
             {
-                var state = OrderStatusMap.StateOf(status);
+                var state = OrderStatusMap.Table.StateOf(status);
                 query = query.Where(o => o.CurrentState == state);
             }
             if (after is not null)
@@ -63,7 +63,7 @@ public static class OrderStatusEndpoints
             var page = (await query.OrderBy(o => o.OrderId).Take(take + 1)
                     .Select(o => new { o.OrderId, o.CurrentState, o.ConfirmedAt, o.UpdatedAt })
                     .ToListAsync(ct))
-                .Select(o => new OrderSummary(o.OrderId, OrderStatusMap.StatusOf(o.CurrentState), o.ConfirmedAt, o.UpdatedAt))
+                .Select(o => new OrderSummary(o.OrderId, OrderStatusMap.Table.StatusOf(o.CurrentState), o.ConfirmedAt, o.UpdatedAt))
                 .ToList();
             var next = page.Count > take ? page[take - 1].OrderId : null;
             return Results.Ok(new OrderPage([.. page.Take(take)], next));

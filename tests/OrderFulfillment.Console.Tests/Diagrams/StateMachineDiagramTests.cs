@@ -13,10 +13,10 @@ public sealed class StateMachineDiagramTests
 {
     // The order's states are its statuses; it moves to the one its fulfillments call for, forward only (in code).
     public static string OrderMachine() => StateMachineMermaid.Write(new OrderStateMachine(new OrderFulfillmentMetrics()),
-        state => OrderStatusMap.States.GetValueOrDefault(state),
+        state => OrderStatusMap.Table.States.GetValueOrDefault(state),
         [
             .. OrderStatuses.Progression.Zip(OrderStatuses.Progression.Skip(1),
-                (from, to) => new CodeTransition(OrderStatusMap.StateOf(from), OrderStatusMap.StateOf(to), "derived from the fulfillments")),
+                (from, to) => new CodeTransition(OrderStatusMap.Table.StateOf(from), OrderStatusMap.Table.StateOf(to), "derived from the fulfillments")),
             new CodeTransition("Processing", "Cancelled", "every fulfillment cancelled (also from Confirmed)"),
         ]);
 
@@ -24,7 +24,7 @@ public sealed class StateMachineDiagramTests
     public static string FulfillmentMachine() => StateMachineMermaid.Write(
         new FulfillmentStateMachine(Microsoft.Extensions.Options.Options.Create(new FulfillmentDeadlineOptions()),
             Microsoft.Extensions.Options.Options.Create(new StepHoldOptions()), new OrderFulfillmentMetrics()),
-        state => FulfillmentStatusMap.States.GetValueOrDefault(state),
+        state => FulfillmentStatusMap.Table.States.GetValueOrDefault(state),
         [new CodeTransition("Pending", "Planning", "announced, then planning at once")]);
 
     [Fact]
