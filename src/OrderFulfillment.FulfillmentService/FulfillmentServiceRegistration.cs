@@ -14,8 +14,11 @@ public static class FulfillmentServiceRegistration
     public const string FulfillmentQueue = "fulfillment";
     public const string OrderEventsQueue = "fulfillment-order-events";
 
-    /// <summary>Where the consumers of order events send the fulfillment saga its commands.</summary>
-    public static readonly Uri FulfillmentQueueAddress = new($"queue:{FulfillmentQueue}");
+    /// <summary>
+    /// Where the consumers of order events send the fulfillment saga its commands: the queue's own exchange, which its
+    /// endpoint declares and binds (a <c>queue:</c> address would declare the queue again, with other arguments than a quorum queue's).
+    /// </summary>
+    public static readonly Uri FulfillmentQueueAddress = new($"exchange:{FulfillmentQueue}");
 
     /// <summary>Fulfillments processed at once by one instance (each fulfillment's messages one at a time).</summary>
     const int FulfillmentPartitions = 16;

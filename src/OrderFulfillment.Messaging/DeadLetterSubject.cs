@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrderFulfillment.Contracts;
 
 namespace OrderFulfillment.Messaging;
 
@@ -10,20 +11,8 @@ public readonly record struct DeadLetterSubject(string? OrderId, string? Fulfill
 {
     public static DeadLetterSubject Find(ReadOnlySpan<byte> body)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(body.ToArray());
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
-                root = message;
-            if (root.ValueKind != JsonValueKind.Object)
-                return default;
-            return new DeadLetterSubject(Text(root, "orderId"), Text(root, "fulfillmentId"));
-        }
-        catch (JsonException)
-        {
-            return default;
-        }
+        var message = ContractBodies.Read(body).Message;
+        return message.ValueKind == JsonValueKind.Object ? new DeadLetterSubject(Text(message, "orderId"), Text(message, "fulfillmentId")) : default;
     }
 
     static string? Text(JsonElement element, string name)

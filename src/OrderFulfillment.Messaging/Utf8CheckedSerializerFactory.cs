@@ -1,6 +1,7 @@
 using System.Net.Mime;
 using System.Runtime.Serialization;
 using MassTransit;
+using OrderFulfillment.Contracts;
 
 namespace OrderFulfillment.Messaging;
 
@@ -21,11 +22,9 @@ public sealed class Utf8CheckedSerializerFactory(ISerializerFactory inner) : ISe
     /// <summary>Throws when the body is not valid UTF-8.</summary>
     public static void EnsureUtf8(ReadOnlySpan<byte> body)
     {
-        if (System.Text.Unicode.Utf8.IsValid(body))
+        var valid = ContractBodies.ValidUtf8PrefixLength(body);
+        if (valid == body.Length)
             return;
-        var valid = 0;
-        while (System.Text.Rune.DecodeFromUtf8(body[valid..], out _, out var length) == System.Buffers.OperationStatus.Done)
-            valid += length;
         throw new SerializationException($"The body is not valid UTF-8: byte {valid} of {body.Length} (0x{body[valid]:X2}) starts no UTF-8 character");
     }
 

@@ -21,7 +21,7 @@ public sealed class OrderHarness : IAsyncDisposable
 
     public static async Task<OrderHarness> StartAsync() =>
         new(await HarnessHost.StartAsync(
-            HarnessHost.AddInMemoryDatabase<OrderDbContext>,
+            services => HarnessHost.AddInMemoryDatabase<OrderDbContext>(services),
             bus => bus.AddOrderStatusSaga(),
             (context, cfg) => cfg.ConfigureOrderEndpoints(context, transactionalOutbox: false)));
 

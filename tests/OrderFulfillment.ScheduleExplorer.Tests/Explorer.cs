@@ -12,9 +12,10 @@ public static class Explorer
     /// (measured: 6 at a time 37 schedules/s, 24 at a time 29/s, 48 at a time 26/s). Every <paramref name="perSystem"/>
     /// schedules a fresh system takes over, since the test harness keeps every message it has seen.
     /// </summary>
-    public static async Task<IReadOnlyList<ScheduleOutcome>> RunAllAsync(IEnumerable<Schedule> schedules, int parallelism = 6, int perSystem = 1000)
+    public static async Task<ExplorationResult> RunAllAsync(IEnumerable<Schedule> schedules, int parallelism = 6, int perSystem = 1000)
     {
         var failures = new ConcurrentBag<ScheduleOutcome>();
+        var conflicts = 0;
         foreach (var chunk in schedules.Chunk(perSystem))
         {
             await using var system = await ExplorerSystem.StartAsync();
@@ -24,22 +25,27 @@ public static class Explorer
                 if (!outcome.Passed)
                     failures.Add(outcome);
             });
+            conflicts += system.ConcurrencyConflicts;
         }
 
-        return [.. failures.OrderBy(f => f.Schedule.Messages.Count)];
+        return new ExplorationResult([.. failures.OrderBy(f => f.Schedule.Messages.Count)], conflicts);
     }
 
-    /// <summary>Removes messages (never the first confirmation) one at a time while the schedule still fails.</summary>
+    /// <summary>
+    /// Removes messages (never the first confirmation) one at a time while the schedule still fails, and delivers a
+    /// concurrent pair's messages one after the other, or one of them alone, where that still fails.
+    /// </summary>
     public static async Task<ScheduleOutcome> ShrinkAsync(ExplorerSystem system, ScheduleOutcome failure)
     {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(failure);
         var current = failure;
         var shrunk = true;
         while (shrunk)
         {
             shrunk = false;
-            for (var i = current.Schedule.Messages.Count - 1; i >= 1; i--)
+            foreach (var messages in Smaller(current.Schedule.Messages))
             {
-                var messages = current.Schedule.Messages.Where((_, j) => j != i).ToList();
                 var candidate = await system.RunAsync(current.Schedule with { Messages = messages });
                 if (!candidate.Passed)
                 {
@@ -52,4 +58,21 @@ public static class Explorer
 
         return current;
     }
+
+    /// <summary>The schedules one step smaller: without one message; with a pair split or reduced to one of its messages.</summary>
+    static IEnumerable<List<ScheduleMessage>> Smaller(IReadOnlyList<ScheduleMessage> messages)
+    {
+        for (var i = messages.Count - 1; i >= 1; i--)
+            yield return [.. messages.Take(i), .. messages.Skip(i + 1)];
+        for (var i = messages.Count - 1; i >= 1; i--)
+            if (messages[i] is { Kind: MessageKind.Concurrent, First: { } first, Second: { } second })
+            {
+                yield return [.. messages.Take(i), first, .. messages.Skip(i + 1)];
+                yield return [.. messages.Take(i), second, .. messages.Skip(i + 1)];
+                yield return [.. messages.Take(i), first, second, .. messages.Skip(i + 1)];
+            }
+    }
 }
+
+/// <summary>What a run of many schedules found: the failures (fewest messages first), and how many saves were retried on a concurrency conflict.</summary>
+public sealed record ExplorationResult(IReadOnlyList<ScheduleOutcome> Failures, int ConcurrencyConflicts);

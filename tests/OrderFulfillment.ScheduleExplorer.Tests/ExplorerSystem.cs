@@ -14,34 +14,65 @@ namespace OrderFulfillment.ScheduleExplorer.Tests;
 
 /// <summary>
 /// Both services' sagas and consumers in one test harness, wired as in production (same registrations, same endpoint
-/// pipelines), so that each schedule runs the real state machines in milliseconds.
+/// pipelines), so that each schedule runs the real state machines in milliseconds; twice, as two instances of both
+/// services on one database, so that two messages of one saga can be handled at the same time.
 /// </summary>
+/// <remarks>
+/// Every message of a schedule goes to the first instance, except the second of a concurrent pair, which the second
+/// instance takes; what each one publishes stays on its own bus. Steps are held as in production, but the hold window
+/// never ends by itself: the explorer delivers its end (FulfillmentHoldExpired) where the schedule says.
+/// </remarks>
 public sealed class ExplorerSystem : IAsyncDisposable
 {
     static readonly DateTimeOffset At = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Longer than any system runs (and than the service allows, one minute): the FulfillmentHoldExpired a saga schedules
+    /// through the harness's delayed scheduler never comes due, so only the schedule's own window ends are delivered.
+    /// </summary>
+    static readonly TimeSpan HoldWindow = TimeSpan.FromDays(1);
+
+    static readonly Uri FulfillmentQueue = new($"queue:{FulfillmentServiceRegistration.FulfillmentQueue}");
+
+    readonly HarnessHost[] _instances;
+    readonly InMemoryDatabase[] _databases;
     int _orders;
 
-    ExplorerSystem(HarnessHost host, MessageTracker tracker)
+    ExplorerSystem(HarnessHost[] instances, InMemoryDatabase[] databases, MessageTracker tracker)
     {
-        Host = host;
+        _instances = instances;
+        _databases = databases;
         Tracker = tracker;
     }
 
-    public HarnessHost Host { get; }
+    public HarnessHost Host => _instances[0];
+    public HarnessHost Second => _instances[1];
     public MessageTracker Tracker { get; }
 
+    /// <summary>Saves that failed on a stale row version and were retried, in both services' databases.</summary>
+    public int ConcurrencyConflicts => _databases.Sum(d => d.ConcurrencyConflicts);
+
     public static async Task<ExplorerSystem> StartAsync()
+    {
+        var orders = new InMemoryDatabase();
+        var fulfillments = new InMemoryDatabase();
+        var tracker = new MessageTracker();
+        var first = await StartInstanceAsync(orders, fulfillments, tracker);
+        var second = await StartInstanceAsync(orders, fulfillments, tracker);
+        return new ExplorerSystem([first, second], [orders, fulfillments], tracker);
+    }
+
+    static async Task<HarnessHost> StartInstanceAsync(InMemoryDatabase orders, InMemoryDatabase fulfillments, MessageTracker tracker)
     {
         var host = await HarnessHost.StartAsync(
             services =>
             {
-                HarnessHost.AddInMemoryDatabase<OrderDbContext>(services);
-                HarnessHost.AddInMemoryDatabase<FulfillmentDbContext>(services);
+                HarnessHost.AddInMemoryDatabase<OrderDbContext>(services, orders);
+                HarnessHost.AddInMemoryDatabase<FulfillmentDbContext>(services, fulfillments);
                 services.AddOptions<WarehouseRoutingOptions>().Configure(o => o.DefaultWarehouse = "WH-DEFAULT");
                 // Schedules run in milliseconds: no deadline could come due, and none should be left waiting.
                 services.AddOptions<FulfillmentDeadlineOptions>().Configure(o => o.Clear());
-                // No step is held: a step ahead of its turn is applied at once, as the model says.
-                services.AddOptions<StepHoldOptions>().Configure(o => o.Window = TimeSpan.Zero);
+                services.AddOptions<StepHoldOptions>().Configure(o => o.Window = HoldWindow);
             },
             bus =>
             {
@@ -50,14 +81,26 @@ public sealed class ExplorerSystem : IAsyncDisposable
             },
             (context, cfg) =>
             {
+                // Outermost on every endpoint: a message is handled once its retries and its outbox are done.
+                cfg.UseFilter(tracker);
+                cfg.ConnectEndpointConfigurationObserver(new OutboxInsideRetry(context));
                 cfg.ConfigureOrderEndpoints(context, transactionalOutbox: false);
                 cfg.ConfigureFulfillmentEndpoints(context, transactionalOutbox: false);
             });
-        var tracker = new MessageTracker();
-        host.Harness.Bus.ConnectConsumeObserver(tracker);
         host.Harness.Bus.ConnectPublishObserver(tracker);
         host.Harness.Bus.ConnectSendObserver(tracker);
-        return new ExplorerSystem(host, tracker);
+        return host;
+    }
+
+    /// <summary>
+    /// The transactional outbox's promise, which the harness endpoints do without: what one attempt publishes is sent
+    /// only if it commits. MassTransit's in-memory outbox, added after each endpoint's own configuration, so inside its
+    /// retry: a save that fails its row version, or a cancellation rejected after it applied held steps, publishes nothing.
+    /// </summary>
+    sealed class OutboxInsideRetry(IRegistrationContext context) : IEndpointConfigurationObserver
+    {
+        public void EndpointConfigured<T>(T configurator)
+            where T : IReceiveEndpointConfigurator => configurator.UseInMemoryOutbox(context);
     }
 
     /// <summary>Runs one schedule on a fresh order and checks the outcome against the contract model.</summary>
@@ -68,23 +111,32 @@ public sealed class ExplorerSystem : IAsyncDisposable
         foreach (var id in fulfillmentIds)
             Tracker.MapFulfillment(id, orderId);
 
-        var model = new ContractModel();
-        var expectedFaults = new List<int>();
-        var messageIds = new List<Guid>();
+        var deliveries = new List<(string Label, Guid MessageId)>();
         for (var i = 0; i < schedule.Messages.Count; i++)
         {
             var message = schedule.Messages[i];
-            if (model.Apply(message, schedule.Fulfillments))
-                expectedFaults.Add(i);
-            var messageId = NewId.NextGuid();
-            messageIds.Add(messageId);
-            await PublishAsync(message, orderId, fulfillmentIds, schedule.Fulfillments, messageId);
+            if (message.Kind == MessageKind.Concurrent)
+            {
+                // Both window ends' tokens are read before either message is delivered: the holds in force now.
+                var first = await PrepareAsync(message.First!, orderId, fulfillmentIds);
+                var second = await PrepareAsync(message.Second!, orderId, fulfillmentIds);
+                deliveries.Add((ContractModel.DeliveryLabel(i, 0), first.MessageId));
+                deliveries.Add((ContractModel.DeliveryLabel(i, 1), second.MessageId));
+                await Task.WhenAll(first.DeliverAsync(_instances[0]), second.DeliverAsync(_instances[1]));
+            }
+            else
+            {
+                var delivery = await PrepareAsync(message, orderId, fulfillmentIds);
+                deliveries.Add((ContractModel.DeliveryLabel(i), delivery.MessageId));
+                await delivery.DeliverAsync(_instances[0]);
+            }
+
             await Tracker.WaitUntilQuietAsync(orderId, TimeSpan.FromSeconds(30));
         }
 
         var trace = Tracker.Trace(orderId);
-        var actualFaults = messageIds.Select((id, i) => (id, i)).Where(x => trace.Faults.ContainsKey(x.id)).Select(x => x.i).ToList();
-        var outcome = ScheduleOutcome.Check(schedule, model, [.. trace.Events], fulfillmentIds, expectedFaults, actualFaults);
+        var actualFaults = deliveries.Where(d => trace.Faults.ContainsKey(d.MessageId)).Select(d => d.Label).ToList();
+        var outcome = ScheduleOutcome.Check(schedule, [.. trace.Events], fulfillmentIds, actualFaults);
         await ForgetAsync(orderId, fulfillmentIds);
         return outcome;
     }
@@ -109,9 +161,42 @@ public sealed class ExplorerSystem : IAsyncDisposable
         Tracker.Forget(orderId, fulfillmentIds);
     }
 
-    Task PublishAsync(ScheduleMessage message, string orderId, Guid[] fulfillmentIds, int count, Guid messageId)
+    /// <summary>One message ready to go: its id, and how to deliver it to an instance.</summary>
+    sealed record Delivery(Guid MessageId, Func<HarnessHost, Task> DeliverAsync);
+
+    /// <summary>
+    /// Gets a schedule message ready: a producer's message is published as the producer would; a window end is sent to
+    /// the fulfillment queue as the scheduler sends it, with the token of the hold in force, or (nothing held, or a late
+    /// one) a token that is not current.
+    /// </summary>
+    async Task<Delivery> PrepareAsync(ScheduleMessage message, string orderId, Guid[] fulfillmentIds)
     {
-        var bus = Host.Harness.Bus;
+        var messageId = NewId.NextGuid();
+        if (message.Kind is not (MessageKind.WindowEnds or MessageKind.LateWindowEnds))
+            return new Delivery(messageId, host => PublishAsync(host, message, orderId, fulfillmentIds, messageId));
+
+        var fulfillmentId = fulfillmentIds[message.Fulfillment];
+        var current = message.Kind == MessageKind.WindowEnds
+            ? await Host.QueryAsync<FulfillmentDbContext, Guid?>(db =>
+                db.Fulfillments.AsNoTracking().Where(f => f.CorrelationId == fulfillmentId).Select(f => f.HoldTokenId).SingleOrDefaultAsync())
+            : null;
+        var token = current ?? NewId.NextGuid();
+        Tracker.Sending(orderId, messageId);
+        return new Delivery(messageId, async host =>
+        {
+            var endpoint = await host.Harness.Bus.GetSendEndpoint(FulfillmentQueue);
+            await endpoint.Send(new FulfillmentHoldExpired(fulfillmentId), c =>
+            {
+                c.MessageId = messageId;
+                c.Headers.Set(MessageHeaders.SchedulingTokenId, token.ToString("N"));
+            });
+        });
+    }
+
+    static Task PublishAsync(HarnessHost host, ScheduleMessage message, string orderId, Guid[] fulfillmentIds, Guid messageId)
+    {
+        var bus = host.Harness.Bus;
+        var count = fulfillmentIds.Length;
         Task Send<T>(T m)
             where T : class => bus.Publish(m, (PublishContext<T> c) => c.MessageId = messageId);
         switch (message.Kind)
@@ -151,5 +236,9 @@ public sealed class ExplorerSystem : IAsyncDisposable
         };
     }
 
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in _instances)
+            await instance.DisposeAsync();
+    }
 }

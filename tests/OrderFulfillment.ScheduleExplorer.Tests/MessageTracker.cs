@@ -6,15 +6,22 @@ using OrderFulfillment.FulfillmentService.Fulfillments;
 namespace OrderFulfillment.ScheduleExplorer.Tests;
 
 /// <summary>
-/// Watches every publish, every command sent to a saga, and every consume on the harness bus, per order: so a schedule's next message is sent only
-/// when everything the previous one set off has been consumed, and so the events and faults of each order are known.
+/// Watches every publish and every command sent to a saga on the harness buses, and wraps every endpoint's consume pipeline, per order: so a schedule's
+/// next message is sent only when everything the previous one set off has been handled, and so the events and faults
+/// of each order are known.
 /// </summary>
-public sealed class MessageTracker : IConsumeObserver, IPublishObserver, ISendObserver
+/// <remarks>
+/// As a filter it is the outermost of every endpoint's consume pipeline (a bus-level filter), so a message counts as
+/// handled only after its retries and after its outbox has published what it committed; an exception that leaves it is
+/// the message's final fault, on its way to the error queue.
+/// </remarks>
+public sealed class MessageTracker : IPublishObserver, ISendObserver, IFilter<ConsumeContext>
 {
     readonly ConcurrentDictionary<string, OrderTrace> _orders = new();
     readonly ConcurrentDictionary<Guid, string> _fulfillmentOrders = new();
+    readonly ConcurrentDictionary<Guid, string> _messageOrders = new();
 
-    /// <summary>One order's messages: in flight until every endpoint that consumes them has consumed (or faulted) them.</summary>
+    /// <summary>One order's messages: in flight until every endpoint that consumes them has handled (or faulted) them.</summary>
     public sealed class OrderTrace
     {
         readonly Dictionary<Guid, int> _awaited = new();
@@ -22,6 +29,17 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver, ISendOb
 
         public ConcurrentQueue<object> Events { get; } = new();
         public ConcurrentDictionary<Guid, Exception> Faults { get; } = new();
+
+        /// <summary>The ids of every message of this order seen so far.</summary>
+        public IEnumerable<Guid> MessageIds
+        {
+            get
+            {
+                lock (_awaited)
+                    return [.. _published];
+            }
+        }
+
         TaskCompletionSource? _quiet;
 
         /// <summary>Completes when every awaited message has been consumed (at once if none is).</summary>
@@ -72,12 +90,21 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver, ISendOb
 
     public void Forget(string orderId, IEnumerable<Guid> fulfillmentIds)
     {
-        _orders.TryRemove(orderId, out _);
+        if (_orders.TryRemove(orderId, out var trace))
+            foreach (var id in trace.MessageIds)
+                _messageOrders.TryRemove(id, out _);
         foreach (var id in fulfillmentIds)
             _fulfillmentOrders.TryRemove(id, out _);
     }
 
     public OrderTrace Trace(string orderId) => _orders.GetOrAdd(orderId, _ => new OrderTrace());
+
+    /// <summary>A message of the order that the explorer sends to one queue itself (not published): awaited once.</summary>
+    public void Sending(string orderId, Guid messageId)
+    {
+        _messageOrders[messageId] = orderId;
+        Trace(orderId).Published(messageId, 1);
+    }
 
     public async Task WaitUntilQuietAsync(string orderId, TimeSpan timeout)
     {
@@ -126,8 +153,10 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver, ISendOb
     {
         if (OrderOf(context.Message) is { } order)
         {
+            var messageId = context.MessageId!.Value;
+            _messageOrders[messageId] = order;
             var trace = Trace(order);
-            trace.Published(context.MessageId!.Value, ConsumersOf(context.Message));
+            trace.Published(messageId, ConsumersOf(context.Message));
             if (context.Message is FulfillmentStatusChanged or OrderStatusChanged or OrderCancellationRefused)
                 trace.Events.Enqueue(context.Message);
         }
@@ -140,7 +169,12 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver, ISendOb
         where T : class
     {
         if (context.Message is FulfillmentPlanned or CancelledWithOrder && OrderOf(context.Message) is { } order)
-            Trace(order).Published(context.MessageId!.Value, 1);
+        {
+            var messageId = context.MessageId!.Value;
+            _messageOrders[messageId] = order;
+            Trace(order).Published(messageId, 1);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -156,27 +190,28 @@ public sealed class MessageTracker : IConsumeObserver, IPublishObserver, ISendOb
     public Task PublishFault<T>(PublishContext<T> context, Exception exception)
         where T : class => Task.CompletedTask;
 
-    public Task PreConsume<T>(ConsumeContext<T> context)
-        where T : class => Task.CompletedTask;
-
-    public Task PostConsume<T>(ConsumeContext<T> context)
-        where T : class
+    public async Task Send(ConsumeContext context, IPipe<ConsumeContext> next)
     {
-        if (OrderOf(context.Message) is { } order)
-            Trace(order).Consumed(context.MessageId!.Value);
-        return Task.CompletedTask;
-    }
-
-    public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception)
-        where T : class
-    {
-        if (OrderOf(context.Message) is { } order)
+        try
         {
-            var trace = Trace(order);
-            trace.Faults[context.MessageId!.Value] = exception;
-            trace.Consumed(context.MessageId!.Value);
+            await next.Send(context);
+        }
+        catch (Exception exception)
+        {
+            if (OrderOfMessage(context) is { } faulted)
+            {
+                faulted.Faults[context.MessageId!.Value] = exception;
+                faulted.Consumed(context.MessageId!.Value);
+            }
+
+            throw;
         }
 
-        return Task.CompletedTask;
+        OrderOfMessage(context)?.Consumed(context.MessageId!.Value);
     }
+
+    OrderTrace? OrderOfMessage(ConsumeContext context) =>
+        context.MessageId is { } id && _messageOrders.TryGetValue(id, out var order) && _orders.TryGetValue(order, out var trace) ? trace : null;
+
+    public void Probe(ProbeContext context) => context.CreateFilterScope("scheduleExplorerTracker");
 }

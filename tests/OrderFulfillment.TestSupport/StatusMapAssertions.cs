@@ -9,7 +9,7 @@ public static class StatusMapAssertions
 {
     /// <summary>Every state of the machine stands for exactly one contract status, and every status has its state.</summary>
     public static void CoversEveryStateAndStatus<TSaga>(StateMachine<TSaga> machine, SagaStatusMap map, IReadOnlyList<string> contractStatuses)
-        where TSaga : class, ISaga
+        where TSaga : class, SagaStateMachineInstance
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(map);

@@ -62,21 +62,7 @@ public sealed class ManagementApi : IDisposable
     {
         using (request)
         {
-            HttpResponseMessage response;
-            try
-            {
-                response = await _http.SendAsync(request, ct);
-            }
-            catch (HttpRequestException exception)
-            {
-                throw OperationException.Unreachable($"cannot reach RabbitMQ's management API at {_settings.ManagementApi}: {exception.Message}", exception);
-            }
-            catch (TaskCanceledException exception) when (!ct.IsCancellationRequested)
-            {
-                throw OperationException.Unreachable($"RabbitMQ's management API at {_settings.ManagementApi} did not answer in time", exception);
-            }
-
-            using (response)
+            using (var response = await HttpCalls.SendAsync(_http, request, $"RabbitMQ's management API at {_settings.ManagementApi}", ct))
             {
                 if (response.StatusCode == HttpStatusCode.NotFound)
                     throw OperationException.Failed($"not found: {what}");

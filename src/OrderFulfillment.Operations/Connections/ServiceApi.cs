@@ -53,17 +53,7 @@ public sealed class ServiceApi : IDisposable
     public async Task<bool> AnnounceFulfillmentAsync(Guid fulfillmentId, CancellationToken ct)
     {
         var uri = new Uri(WithTrailingSlash(_settings.FulfillmentService), $"fulfillments/{fulfillmentId}/announce");
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.PostAsync(uri, null, ct);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw OperationException.Unreachable($"cannot reach the fulfillment service at {_settings.FulfillmentService}: {exception.Message}", exception);
-        }
-
-        using (response)
+        using (var response = await HttpCalls.SendAsync(_http, new HttpRequestMessage(HttpMethod.Post, uri), $"the fulfillment service at {_settings.FulfillmentService}", ct))
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
                 return false;
@@ -97,21 +87,7 @@ public sealed class ServiceApi : IDisposable
     async Task<JsonElement?> GetAsync(string service, Uri baseAddress, string path, CancellationToken ct)
     {
         var uri = new Uri(WithTrailingSlash(baseAddress), path);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.GetAsync(uri, ct);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw OperationException.Unreachable($"cannot reach the {service} at {baseAddress}: {exception.Message}", exception);
-        }
-        catch (TaskCanceledException exception) when (!ct.IsCancellationRequested)
-        {
-            throw OperationException.Unreachable($"the {service} at {baseAddress} did not answer within {_http.Timeout.TotalSeconds:0} s", exception);
-        }
-
-        using (response)
+        using (var response = await HttpCalls.SendAsync(_http, new HttpRequestMessage(HttpMethod.Get, uri), $"the {service} at {baseAddress}", ct))
         {
             var text = await response.Content.ReadAsStringAsync(ct);
             if (response.StatusCode == HttpStatusCode.NotFound)

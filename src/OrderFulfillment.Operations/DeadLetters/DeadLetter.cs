@@ -129,24 +129,8 @@ public sealed record DeadLetter
         // A JSON string holding bytes that are not UTF-8 parses, and then throws when it is read: such a body is not JSON.
         if (!Utf8.IsValid(body))
             return (default, null, null);
-        try
-        {
-            using var document = JsonDocument.Parse(body.ToArray());
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
-            {
-                var type = root.TryGetProperty("messageType", out var types) && types.ValueKind == JsonValueKind.Array
-                    ? types.EnumerateArray().Select(t => t.GetString()).FirstOrDefault()
-                    : null;
-                return (message.Clone(), root.Text("messageId"), type);
-            }
-
-            return (root.Clone(), null, null);
-        }
-        catch (JsonException)
-        {
-            return (default, null, null);
-        }
+        var read = ContractBodies.Read(body);
+        return (read.Message, read.EnvelopeMessageId, read.EnvelopeMessageType);
     }
 
     /// <summary>The exchange of a contract type, named as MassTransit names it: <c>urn:message:OrderFulfillment.Contracts:WarehousePicked</c> or a full type name.</summary>
@@ -178,7 +162,7 @@ public sealed record DeadLetter
         var text = new StringBuilder(body.Length);
         while (!body.IsEmpty)
         {
-            var valid = ValidPrefixLength(body);
+            var valid = ContractBodies.ValidUtf8PrefixLength(body);
             text.Append(Encoding.UTF8.GetString(body[..valid]));
             body = body[valid..];
             if (!body.IsEmpty)
@@ -191,14 +175,6 @@ public sealed record DeadLetter
         return text.ToString();
     }
 
-    /// <summary>How many bytes at the start of <paramref name="bytes"/> are whole, valid UTF-8 characters.</summary>
-    static int ValidPrefixLength(ReadOnlySpan<byte> bytes)
-    {
-        var length = 0;
-        while (length < bytes.Length && System.Text.Rune.DecodeFromUtf8(bytes[length..], out _, out var consumed) == System.Buffers.OperationStatus.Done)
-            length += consumed;
-        return length;
-    }
 
     /// <summary>AMQP header values arrive as bytes (long strings), numbers or lists.</summary>
     static string? HeaderText(object? value) => value switch

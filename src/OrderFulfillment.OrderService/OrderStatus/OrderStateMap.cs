@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OrderFulfillment.Persistence;
-using OrderFulfillment.Hosting.Data;
 
 namespace OrderFulfillment.OrderService.OrderStatus;
 

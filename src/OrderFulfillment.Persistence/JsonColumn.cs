@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace OrderFulfillment.Hosting.Data;
+namespace OrderFulfillment.Persistence;
 
 /// <summary>
 /// Stores a list property as one <c>jsonb</c> column (lines, history, timeline: read and written whole).
