@@ -52,7 +52,7 @@ public sealed class FulfillmentState : IVersionedSaga
 
     /// <summary>
     /// Set when the order's cancellation has decided to cancel this fulfillment and sent it <see cref="CancelledWithOrder"/>:
-    /// from then on a step ahead of the current status is rejected, as it would be after cancelled.
+    /// from then on a shipment is rejected, as it would be after cancelled (other steps go on until the cancellation arrives).
     /// </summary>
     public DateTimeOffset? OrderCancellationClaimedAt { get; set; }
 

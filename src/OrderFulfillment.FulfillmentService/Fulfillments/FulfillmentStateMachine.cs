@@ -15,7 +15,8 @@ namespace OrderFulfillment.FulfillmentService.Fulfillments;
 /// fulfillment.status_changed. Entering a status with a deadline (<see cref="FulfillmentDeadlineOptions"/>) schedules
 /// <see cref="FulfillmentDeadlineReached"/> in the same transaction; leaving it cancels it; reaching it publishes
 /// fulfillment.overdue once. Once the order's cancellation has claimed the fulfillment
-/// (<see cref="FulfillmentState.OrderCancellationClaimedAt"/>), a step ahead of it is rejected as after cancelled. A warehouse step that arrives ahead of the next one is held in the fulfillment's
+/// (<see cref="FulfillmentState.OrderCancellationClaimedAt"/>), a shipment is rejected as after cancelled: the
+/// cancellation was decided on the fulfillment not having shipped. Other steps go on until the cancellation arrives. A warehouse step that arrives ahead of the next one is held in the fulfillment's
 /// stored state until the steps in between arrive, then all are applied in lifecycle order; when the hold window
 /// (<see cref="StepHoldOptions"/>) ends first, the held steps are applied as skip-aheads. A cancellation is applied at once,
 /// after the steps held before it.
@@ -121,7 +122,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         var status = StatusOf(target);
         During(StatesWhere(status, StepOutcome.Applied),
             FollowDeadline(When(step)
-                .If(c => c.Saga.OrderCancellationClaimedAt is not null,
+                .If(c => c.Saga.OrderCancellationClaimedAt is not null && FulfillmentSteps.HasShipped(status),
                     claimed => claimed.Then(c => throw new StepRejectedException(c.Saga.CorrelationId, step.Name, "claimed by the order's cancellation")))
                 .IfElse(c => Holds(c.Saga, status),
                     hold => hold
