@@ -24,7 +24,9 @@ public sealed class ErrorsCommandsTests(ITestOutputHelper output)
 
         var list = await ofctl.SucceedAsync("errors", "list");
         foreach (var expected in new[] { "fulfillment_error", "order-status_error", "UnknownFulfillmentException", "InvalidMessageException",
-                     $"Unknown fulfillmentId {unknown}", "orderId 'bad id!' must be 1 to 64 characters", "2 dead-lettered message(s) in 2 error queue(s)" })
+                     $"Unknown fulfillmentId {unknown}", "orderId 'bad id!' must be 1 to 64 characters",
+                     // Every endpoint's error queue is declared at start: order-status, fulfillment, fulfillment-order-events, fulfillment-announcements.
+                     "2 dead-lettered message(s) in 4 error queue(s)" })
         {
             Assert.Contains(expected, list.Output);
         }
