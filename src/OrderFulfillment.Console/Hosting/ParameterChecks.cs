@@ -72,6 +72,9 @@ public sealed class UnboundParameterFilter : IPageFilter
     public void OnPageHandlerExecuting(PageHandlerExecutingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        // Page parameters come from the route and the query of a GET; a form's handlers check their own fields.
+        if (!HttpMethods.IsGet(context.HttpContext.Request.Method))
+            return;
         var invalid = context.ModelState.FirstOrDefault(entry => entry.Value?.Errors.Count > 0);
         if (invalid.Key is not null)
             context.Result = ParameterChecks.Invalid(invalid.Key, $"'{invalid.Value?.AttemptedValue}' is not a value of its type");
