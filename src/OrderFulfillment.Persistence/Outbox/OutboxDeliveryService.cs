@@ -11,7 +11,7 @@ namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>
 /// Publishes committed outbox messages to the broker in sequence order, a batch at a time with publisher confirms,
-/// then marks them delivered. One instance delivers at a time (a transaction-scoped advisory lock), so the order in
+/// then deletes them (or marks them delivered, when they are kept for a while). One instance delivers at a time (a transaction-scoped advisory lock), so the order in
 /// which a saga's events were committed is the order they are published in. A crash between publish and marking
 /// re-publishes the batch: consumers deduplicate by message id. Before each round it moves scheduled messages that are
 /// due into the outbox (<see cref="PromoteDueAsync"/>), so they are delivered as any committed message.
@@ -106,10 +106,12 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         // Messages with one ordering key go one after another, each awaiting its publisher confirm; keys go side by side.
         await Task.WhenAll(messages.GroupBy(m => m.OrderingKey).Select(group => SendInOrderAsync(group, cancellationToken))).ConfigureAwait(false);
 
+        // Delivered rows are deleted at once, unless they are to be kept for a while (then cleanup deletes them).
         var delivered = messages.Select(m => m.SequenceNumber).ToArray();
-        await dbContext.Database.ExecuteSqlRawAsync(
-            $"UPDATE {TransactionalOutboxTables.OutboxMessage} SET delivered_at = now() WHERE sequence_number = ANY({{0}})", [delivered], cancellationToken)
-            .ConfigureAwait(false);
+        var markDelivered = options.Value.DeliveredRetention > TimeSpan.Zero
+            ? $"UPDATE {TransactionalOutboxTables.OutboxMessage} SET delivered_at = now() WHERE sequence_number = ANY({{0}})"
+            : $"DELETE FROM {TransactionalOutboxTables.OutboxMessage} WHERE sequence_number = ANY({{0}})";
+        await dbContext.Database.ExecuteSqlRawAsync(markDelivered, [delivered], cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         LogDelivered(messages.Count);

@@ -12,8 +12,8 @@ namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>
 /// The consume context a consumer or saga sees inside the outbox transaction: what it publishes or sends is
-/// collected, and written to the outbox table with the consumer's own changes and the inbox row, in one SaveChanges (one
-/// batch of statements) before the commit. Delivery is not done in-line: the delivery service publishes after the commit.
+/// collected, and written to the outbox table with the saga's row and the inbox row, in one batch of statements (one
+/// round trip) before the commit; changes a consumer made through EF Core itself are saved just before. Delivery is not done in-line: the delivery service publishes after the commit.
 /// A send with a delay (a saga's <c>Schedule</c>, through the <see cref="MessageSchedulerContext"/> this context provides)
 /// is stored as a scheduled row instead, and a cancellation deletes it, both in the same transaction.
 /// </summary>
@@ -24,6 +24,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
 {
     readonly List<OutboxMessage> _pending = [];
     readonly List<ScheduledOutboxMessage> _scheduled = [];
+    readonly List<RowWrite> _staged = [];
     readonly OutboxOrderingKey _orderingKey = context.GetOrAddPayload(() => new OutboxOrderingKey());
     bool _consumed;
 
@@ -54,28 +55,34 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
 
     public override async Task SetConsumed()
     {
-        // The saga's row and its events go in one batch. Two transactions of one saga cannot both commit out of order:
-        // the later one read the row before the earlier committed, so its version check fails and it rolls back.
+        // The inbox row first: a second delivery of a message being committed waits on its key, then fails on it.
+        // The saga's row and its events go in the same batch. Two transactions of one saga cannot both commit out of
+        // order: the later one read the row before the earlier committed, so its version check fails and it rolls back.
+        var writes = new List<RowWrite>();
+        if (inboxRow is not null)
+            writes.Add(RowStatements.For(dbContext, typeof(InboxMessage)).Insert(inboxRow));
         lock (_pending)
         {
-            dbContext.Set<OutboxMessage>().AddRange(_pending);
+            writes.AddRange(_staged);
+            _staged.Clear();
+            var outbox = RowStatements.For(dbContext, typeof(OutboxMessage));
+            writes.AddRange(_pending.Select(outbox.Insert));
             AddedMessageCount = _pending.Count;
             _pending.Clear();
-            dbContext.Set<ScheduledOutboxMessage>().AddRange(_scheduled);
+            var scheduled = RowStatements.For(dbContext, typeof(ScheduledOutboxMessage));
+            writes.AddRange(_scheduled.Select(scheduled.Insert));
             EarliestScheduled = _scheduled.Count == 0 ? null : _scheduled.Min(m => m.DeliverAt);
             _scheduled.Clear();
         }
 
-        if (inboxRow is not null)
-            dbContext.Set<InboxMessage>().Add(inboxRow);
         try
         {
-            await dbContext.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
+            // A consumer that changed entities through EF Core: those go first, with SaveChanges.
+            if (dbContext.ChangeTracker.HasChanges())
+                await dbContext.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
+            await RowWrite.ExecuteAsync(dbContext, writes, CancellationToken).ConfigureAwait(false);
         }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException
-        {
-            SqlState: PostgresErrorCodes.UniqueViolation, TableName: TransactionalOutboxTables.InboxMessage,
-        })
+        catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, TableName: TransactionalOutboxTables.InboxMessage })
         {
             // The first delivery committed (or was committing) while this one ran: the transaction is rolled back.
             DiscardAsRedelivery();
@@ -85,6 +92,18 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
         _consumed = true;
     }
 
+    public void Stage(RowWrite write)
+    {
+        lock (_pending)
+            _staged.Add(write);
+    }
+
+    public void Unstage(object entity)
+    {
+        lock (_pending)
+            _staged.RemoveAll(write => ReferenceEquals(write.Entity, entity));
+    }
+
     /// <summary>Forgets what this delivery staged: it is a redelivery, and nothing of it is committed.</summary>
     public void DiscardAsRedelivery()
     {
@@ -92,6 +111,7 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
         {
             _pending.Clear();
             _scheduled.Clear();
+            _staged.Clear();
         }
 
         AddedMessageCount = 0;

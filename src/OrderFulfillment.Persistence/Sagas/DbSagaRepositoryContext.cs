@@ -8,8 +8,10 @@ namespace OrderFulfillment.Persistence.Sagas;
 
 /// <summary>
 /// Loads, adds, updates and removes one saga type's instances for one consumed message. Inside the transactional
-/// outbox (<paramref name="saveWithOutbox"/>) a change is only staged: the outbox saves it together with the rows of what
-/// the saga published, one batch of statements at the end of the message; a stale version still fails that save.
+/// outbox (<paramref name="outbox"/> given) an instance is loaded without change tracking and its change is staged as
+/// a statement (<see cref="RowStatements"/>): the outbox writes it with the rows of what the saga published, one batch
+/// of statements at the end of the message; an instance changed since it was loaded fails that batch. Without the
+/// outbox, EF Core tracks the instance and saves it at once (any EF Core provider).
 /// </summary>
 internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TSaga, TMessage>
     where TSaga : class, IVersionedSaga
@@ -20,19 +22,23 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
         (DbContext dbContext, Guid correlationId, CancellationToken _) =>
             dbContext.Set<TSaga>().FirstOrDefault(x => x.CorrelationId == correlationId));
 
+    static readonly Func<DbContext, Guid, CancellationToken, Task<TSaga?>> LoadUntrackedById = EF.CompileAsyncQuery(
+        (DbContext dbContext, Guid correlationId, CancellationToken _) =>
+            dbContext.Set<TSaga>().AsNoTracking().FirstOrDefault(x => x.CorrelationId == correlationId));
+
     readonly DbContext _dbContext;
     readonly ConsumeContext<TMessage> _consumeContext;
     readonly ISagaConsumeContextFactory<DbContext, TSaga> _factory;
-    readonly bool _saveWithOutbox;
+    readonly ISavesChangesBeforeCommit? _outbox;
 
     public DbSagaRepositoryContext(DbContext dbContext, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<DbContext, TSaga> factory,
-        bool saveWithOutbox)
+        ISavesChangesBeforeCommit? outbox)
         : base(consumeContext, dbContext)
     {
         _dbContext = dbContext;
         _consumeContext = consumeContext;
         _factory = factory;
-        _saveWithOutbox = saveWithOutbox;
+        _outbox = outbox;
     }
 
     public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance)
@@ -61,13 +67,17 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
             return null!;
         }
 
+        // Inside the outbox the instance's later change is staged as an update of the row just inserted (its version
+        // read back by SaveChanges), not tracked.
+        if (_outbox is not null)
+            entry.State = EntityState.Detached;
         OrderOutboxBy(instance);
         return await _factory.CreateSagaConsumeContext(_dbContext, _consumeContext, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
     }
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await LoadById(_dbContext, correlationId, CancellationToken).ConfigureAwait(false);
+        var instance = await (_outbox is null ? LoadById : LoadUntrackedById)(_dbContext, correlationId, CancellationToken).ConfigureAwait(false);
         if (instance is null)
             return null!;
         OrderOutboxBy(instance);
@@ -77,26 +87,44 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
     public Task Save(SagaConsumeContext<TSaga> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (_outbox is not null)
+            return Stage(statements => statements.Insert(context.Saga));
         _dbContext.Set<TSaga>().Add(context.Saga);
-        return SaveAsync();
+        return _dbContext.SaveChangesAsync(CancellationToken);
     }
 
-    public Task Update(SagaConsumeContext<TSaga> context) => SaveAsync();
+    public Task Update(SagaConsumeContext<TSaga> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return _outbox is not null ? Stage(statements => statements.Update(context.Saga)) : _dbContext.SaveChangesAsync(CancellationToken);
+    }
 
     public Task Delete(SagaConsumeContext<TSaga> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (_outbox is not null)
+            return Stage(statements => statements.Delete(context.Saga));
         _dbContext.Set<TSaga>().Remove(context.Saga);
-        return SaveAsync();
+        return _dbContext.SaveChangesAsync(CancellationToken);
     }
 
-    Task SaveAsync() => _saveWithOutbox ? Task.CompletedTask : _dbContext.SaveChangesAsync(CancellationToken);
+    Task Stage(Func<RowStatements, RowWrite> write)
+    {
+        _outbox!.Stage(write(RowStatements.For(_dbContext, typeof(TSaga))));
+        return Task.CompletedTask;
+    }
 
     public Task Discard(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
 
     public Task Undo(SagaConsumeContext<TSaga> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (_outbox is not null)
+        {
+            _outbox.Unstage(context.Saga);
+            return Task.CompletedTask;
+        }
+
         var entry = _dbContext.ChangeTracker.Entries<TSaga>().FirstOrDefault(x => x.Entity.CorrelationId == context.Saga.CorrelationId);
         if (entry is not null)
             entry.State = EntityState.Unchanged;

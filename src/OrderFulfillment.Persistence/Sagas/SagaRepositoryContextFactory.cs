@@ -21,7 +21,7 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
         where T : class =>
         WithinTransactionAsync(async () =>
         {
-            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory, SavedWithOutbox(context));
+            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory, Outbox(context));
             await next.Send(repositoryContext).ConfigureAwait(false);
         }, context.CancellationToken);
 
@@ -29,9 +29,10 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
         where T : class =>
         WithinTransactionAsync(async () =>
         {
-            var instances = await dbContext.Set<TSaga>().Where(query.FilterExpression)
+            var outbox = Outbox(context);
+            var instances = await (outbox is null ? dbContext.Set<TSaga>() : dbContext.Set<TSaga>().AsNoTracking()).Where(query.FilterExpression)
                 .ToListAsync(context.CancellationToken).ConfigureAwait(false);
-            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory, SavedWithOutbox(context));
+            var repositoryContext = new DbSagaRepositoryContext<TSaga, T>(dbContext, context, consumeContextFactory, outbox);
             await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, instances)).ConfigureAwait(false);
         }, context.CancellationToken);
 
@@ -49,9 +50,9 @@ internal sealed class SagaRepositoryContextFactory<TDbContext, TSaga>(
         context.Add("entity", typeof(TSaga).Name);
     }
 
-    /// <summary>Inside the transactional outbox, on its transaction: the outbox saves the saga with its own rows.</summary>
-    bool SavedWithOutbox(ConsumeContext context) =>
-        dbContext.Database.CurrentTransaction is not null && context.TryGetPayload<ISavesChangesBeforeCommit>(out _);
+    /// <summary>Inside the transactional outbox, on its transaction: the outbox writes the saga with its own rows.</summary>
+    ISavesChangesBeforeCommit? Outbox(ConsumeContext context) =>
+        dbContext.Database.CurrentTransaction is not null && context.TryGetPayload(out ISavesChangesBeforeCommit? outbox) ? outbox : null;
 
     async Task WithinTransactionAsync(Func<Task> callback, CancellationToken cancellationToken)
     {

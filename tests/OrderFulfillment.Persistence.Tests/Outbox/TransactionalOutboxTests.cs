@@ -96,11 +96,30 @@ public sealed class TransactionalOutboxTests
     }
 
     [Fact]
+    public async Task Delivered_rows_are_deleted_as_they_are_delivered_and_inbox_rows_stay_for_the_window()
+    {
+        await using var bus = await CounterBus.StartAsync("delete-on-delivery");
+        var counter = Guid.NewGuid();
+        for (var i = 0; i < 10; i++)
+            await bus.SendAsync(new Increment(counter));
+        await bus.Events.WaitForAsync(e => e.Count == 10, Wait, "ten events");
+
+        var deadline = DateTime.UtcNow + Wait;
+        while (await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync()) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "delivery should delete the delivered outbox rows");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(10, await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Inbox.InboxMessage>().CountAsync()));
+    }
+
+    [Fact]
     public async Task Cleanup_removes_delivered_rows_after_their_retention_and_inbox_rows_after_the_window()
     {
         await using var bus = await CounterBus.StartAsync("cleanup", o =>
         {
-            o.DeliveredRetention = TimeSpan.Zero;
+            o.DeliveredRetention = TimeSpan.FromSeconds(5);
             o.InboxRetention = TimeSpan.Zero;
             o.CleanupInterval = TimeSpan.FromMilliseconds(200);
         });
@@ -109,7 +128,14 @@ public sealed class TransactionalOutboxTests
             await bus.SendAsync(new Increment(counter));
         await bus.Events.WaitForAsync(e => e.Count == 10, Wait, "ten events");
 
+        // Kept, marked delivered, for their retention.
         var deadline = DateTime.UtcNow + Wait;
+        while (await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync(m => m.DeliveredAt != null)) < 10)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "delivery should mark the ten rows delivered and keep them");
+            await Task.Delay(100);
+        }
+
         while (await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync()) > 0
                || await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Inbox.InboxMessage>().CountAsync()) > 0)
         {

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace OrderFulfillment.Persistence.MessageTransaction;
+
+/// <summary>
+/// The INSERT, UPDATE and DELETE of one mapped entity type, written once from the EF Core model (table, column names,
+/// type mappings and value converters), so that a consumed message's rows go to PostgreSQL as plain statements in one
+/// batch instead of through change tracking and <c>SaveChanges</c>.
+/// </summary>
+/// <remarks>
+/// Only flat entities: every property a column of the entity's own table (value converters, such as a
+/// <see cref="JsonColumn"/>, are applied). Store-generated columns (an identity, a default such as <c>now()</c>, the row
+/// version) are left to PostgreSQL. An update or a delete names the row by its key and by the row version it was loaded
+/// with, so that a row changed meanwhile is not overwritten: the statement then affects no row.
+/// </remarks>
+internal sealed class RowStatements
+{
+    static readonly ConcurrentDictionary<(IModel Model, Type Type), RowStatements> Cache = new();
+
+    // RelationalTypeMapping.CreateParameter only asks a command to create an empty parameter; the mapping then sets its
+    // value (through the property's value converter) and its PostgreSQL type (jsonb, xid, ...).
+    static readonly NpgsqlCommand ParameterFactory = new();
+
+    readonly string _entity;
+    readonly IProperty[] _inserted;
+    readonly IProperty[] _updated;
+    readonly IProperty? _key;
+    readonly IProperty? _version;
+    readonly string _insert;
+    readonly string? _update;
+    readonly string? _delete;
+
+    RowStatements(IEntityType entityType)
+    {
+        _entity = entityType.DisplayName();
+        var tableName = entityType.GetTableName() ?? throw new InvalidOperationException($"{_entity} is not mapped to a table.");
+        var table = StoreObjectIdentifier.Table(tableName, entityType.GetSchema());
+        var qualified = entityType.GetSchema() is { } schema ? $"{Quote(schema)}.{Quote(tableName)}" : Quote(tableName);
+        string Column(IProperty property) => Quote(property.GetColumnName(table)
+            ?? throw new InvalidOperationException($"{_entity}.{property.Name} is not a column of {tableName}."));
+
+        var key = entityType.FindPrimaryKey()?.Properties;
+        _key = key is [var single] ? single : null;
+        _version = entityType.GetProperties().SingleOrDefault(p => p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate);
+        // Every column PostgreSQL does not generate itself (an identity key, a default, the row version).
+        _inserted = [.. entityType.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.Never)];
+        _updated = [.. _inserted.Where(p => p != _key)];
+
+        _insert = $"INSERT INTO {qualified} ({string.Join(", ", _inserted.Select(Column))}) " +
+                  $"VALUES ({string.Join(", ", _inserted.Select((_, i) => $"${i + 1}"))})";
+        if (_key is null)
+            return;
+
+        var set = string.Join(", ", _updated.Select((property, i) => $"{Column(property)} = ${i + 1}"));
+        var keyNumber = _updated.Length + 1;
+        var where = _version is null
+            ? $"{Column(_key)} = ${keyNumber}"
+            : $"{Column(_key)} = ${keyNumber} AND {Column(_version)} = ${keyNumber + 1}";
+        _update = $"UPDATE {qualified} SET {set} WHERE {where}";
+        _delete = _version is null
+            ? $"DELETE FROM {qualified} WHERE {Column(_key)} = $1"
+            : $"DELETE FROM {qualified} WHERE {Column(_key)} = $1 AND {Column(_version)} = $2";
+    }
+
+    /// <summary>The statements of <paramref name="type"/> in <paramref name="dbContext"/>'s model (written once per model and type).</summary>
+    public static RowStatements For(DbContext dbContext, Type type) =>
+        Cache.GetOrAdd((dbContext.Model, type), static key => new RowStatements(
+            key.Model.FindEntityType(key.Type) ?? throw new InvalidOperationException($"{key.Type.Name} is not an entity of the model.")));
+
+    public RowWrite Insert(object entity)
+    {
+        var command = new NpgsqlBatchCommand(_insert);
+        foreach (var property in _inserted)
+            command.Parameters.Add(Parameter(property, entity));
+        return new RowWrite(command, $"the new {_entity}", MustChangeOneRow: false, entity);
+    }
+
+    public RowWrite Update(object entity)
+    {
+        var command = new NpgsqlBatchCommand(_update ?? throw NoSingleKey());
+        foreach (var property in _updated)
+            command.Parameters.Add(Parameter(property, entity));
+        AddKeyAndVersion(command, entity);
+        return new RowWrite(command, $"{_entity} {KeyOf(entity)}", MustChangeOneRow: true, entity);
+    }
+
+    public RowWrite Delete(object entity)
+    {
+        var command = new NpgsqlBatchCommand(_delete ?? throw NoSingleKey());
+        AddKeyAndVersion(command, entity);
+        return new RowWrite(command, $"{_entity} {KeyOf(entity)}", MustChangeOneRow: true, entity);
+    }
+
+    void AddKeyAndVersion(NpgsqlBatchCommand command, object entity)
+    {
+        command.Parameters.Add(Parameter(_key!, entity));
+        if (_version is not null)
+            command.Parameters.Add(Parameter(_version, entity));
+    }
+
+    object? KeyOf(object entity) => _key!.GetGetter().GetClrValueUsingContainingEntity(entity);
+
+    InvalidOperationException NoSingleKey() => new($"{_entity} has no single-column key to update or delete by.");
+
+    static NpgsqlParameter Parameter(IProperty property, object entity) =>
+        (NpgsqlParameter)property.GetRelationalTypeMapping().CreateParameter(
+            ParameterFactory, "", property.GetGetter().GetClrValueUsingContainingEntity(entity), property.IsNullable);
+
+    static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}
+
+/// <summary>
+/// One statement of a consumed message's batch. <paramref name="MustChangeOneRow"/>: an update or delete of a row loaded
+/// with a version; when it changes nothing, the row changed since it was loaded (or is gone) and the message must be retried.
+/// </summary>
+internal sealed record RowWrite(NpgsqlBatchCommand Command, string Subject, bool MustChangeOneRow, object Entity)
+{
+    /// <summary>
+    /// Sends <paramref name="writes"/> to PostgreSQL in one round trip, in <paramref name="dbContext"/>'s open
+    /// transaction. A row that changed since it was loaded fails with <see cref="DbUpdateConcurrencyException"/>, and the
+    /// caller's transaction must then be rolled back.
+    /// </summary>
+    public static async Task ExecuteAsync(DbContext dbContext, IReadOnlyList<RowWrite> writes, CancellationToken cancellationToken)
+    {
+        if (writes.Count == 0)
+            return;
+        var connection = (NpgsqlConnection)dbContext.Database.GetDbConnection();
+        var transaction = (NpgsqlTransaction?)dbContext.Database.CurrentTransaction?.GetDbTransaction()
+                          ?? throw new InvalidOperationException("A message's rows are written inside its transaction.");
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var write in writes)
+            batch.BatchCommands.Add(write.Command);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        foreach (var write in writes)
+        {
+            if (write.MustChangeOneRow && write.Command.RecordsAffected != 1)
+                throw new DbUpdateConcurrencyException($"{write.Subject} changed since it was loaded (its row version no longer matches).");
+        }
+    }
+}
