@@ -8,7 +8,11 @@ builder.AddOperations();
 builder.AddFleetMetrics();
 builder.AddReconciliation();
 builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/").AllowAnonymousToPage("/Login"))
-    .AddMvcOptions(mvc => mvc.Filters.Add<UnboundParameterFilter>());
+    .AddMvcOptions(mvc =>
+    {
+        mvc.Filters.Add<UnboundParameterFilter>();
+        mvc.Filters.Add<RefusedFormFilter>();
+    });
 
 var app = builder.Build();
 
