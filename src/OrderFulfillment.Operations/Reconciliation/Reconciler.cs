@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Operations.Connections;
@@ -31,15 +30,9 @@ public sealed record RepairAttempt(Drift? Drift, bool Announced);
 /// service tracks them (status and sequence) against the fulfillment service's own, through both status APIs. A
 /// repair asks the fulfillment service to announce the fulfillment again with its last sequence; the order service
 /// applies what is new to it and ignores the rest, so a repair can be repeated and never moves an order back.
-/// Counts the drifts found on the meter <see cref="MeterName"/> (<c>orderfulfillment.reconcile.drifts</c>).
 /// </summary>
 public sealed class Reconciler(ServiceApi services)
 {
-    public const string MeterName = "OrderFulfillment.Reconciliation";
-
-    static readonly Meter Meter = new(MeterName);
-    static readonly Counter<long> DriftsFound = Meter.CreateCounter<long>("orderfulfillment.reconcile.drifts", description: "Fulfillments the two services disagreed on, per sweep");
-
     const int PageSize = 500;
 
     /// <summary>Compares, and when <paramref name="repair"/> asks the fulfillment service to announce each repairable drift again.</summary>
@@ -63,8 +56,6 @@ public sealed class Reconciler(ServiceApi services)
             } while (after is not null);
         }
 
-        foreach (var drift in drifts)
-            DriftsFound.Add(1, new KeyValuePair<string, object?>("repairable", drift.Repairable));
         var repaired = new List<Drift>();
         if (repair)
         {
