@@ -6,8 +6,13 @@ builder.AddConsoleDefaults("http://localhost:5300");
 builder.AddOperatorAccess();
 builder.AddOperations();
 builder.AddFleetMetrics();
+builder.AddReconciliation();
 builder.Services.AddRazorPages(pages => pages.Conventions.AuthorizeFolder("/").AllowAnonymousToPage("/Login"))
-    .AddMvcOptions(mvc => mvc.Filters.Add<UnboundParameterFilter>());
+    .AddMvcOptions(mvc =>
+    {
+        mvc.Filters.Add<UnboundParameterFilter>();
+        mvc.Filters.Add<RefusedFormFilter>();
+    });
 
 var app = builder.Build();
 

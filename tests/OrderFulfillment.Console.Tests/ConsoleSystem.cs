@@ -39,6 +39,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
         environment["Console__OrderService"] = System.Orders.BaseAddress.ToString();
         environment["Console__FulfillmentService"] = System.Fulfillments.BaseAddress.ToString();
         environment["Console__TraceUi"] = TraceUi;
+        // Sweeps close together, so the reconciliation page test sees a drift flagged within seconds.
+        environment["Reconcile__Interval"] = "00:00:02";
         ConsoleProcess = await ServiceProcess.StartAsync("OrderFulfillment.Console", environment);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });

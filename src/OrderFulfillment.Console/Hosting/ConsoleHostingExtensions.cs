@@ -2,7 +2,9 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OrderFulfillment.Console.FailedMessages;
+using OrderFulfillment.Console.Reconciliation;
 using OrderFulfillment.Operations.Connections;
+using OrderFulfillment.Operations.Reconciliation;
 
 namespace OrderFulfillment.Console.Hosting;
 
@@ -55,8 +57,21 @@ public static class ConsoleHostingExtensions
     }
 
     /// <summary>
+    /// The reconciliation sweep every <c>Reconcile__Interval</c> (<see cref="DriftWatch"/>), for the <c>/reconcile</c> page and
+    /// the <c>orderfulfillment_reconcile_*</c> metrics, with the comparison and repair <c>ofctl reconcile</c> uses.
+    /// </summary>
+    public static WebApplicationBuilder AddReconciliation(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(provider => new Reconciler(provider.GetRequiredService<ServiceApi>()));
+        builder.Services.AddSingleton<DriftWatch>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<DriftWatch>());
+        return builder;
+    }
+
+    /// <summary>
     /// <c>/metrics</c> (Prometheus, no key): the services' readiness and the queues' depths and consumers
-    /// (<see cref="FleetMetrics"/>), and the console's own HTTP metrics.
+    /// (<see cref="FleetMetrics"/>), the reconciliation sweep's (<see cref="DriftWatch"/>), and the console's own HTTP metrics.
     /// </summary>
     public static WebApplicationBuilder AddFleetMetrics(this WebApplicationBuilder builder)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.Core.Infrastructure;
 using OrderFulfillment.Contracts;
 
 namespace OrderFulfillment.Console.Hosting;
@@ -81,6 +82,35 @@ public sealed class UnboundParameterFilter : IPageFilter
     }
 
     public void OnPageHandlerExecuted(PageHandlerExecutedContext context)
+    {
+    }
+}
+
+/// <summary>
+/// A form post the antiforgery check refused answers with a 400 ProblemDetails that says why, instead of a bare "Bad
+/// Request": a token from another session (the console restarted, the session expired), or a form ASP.NET Core could not
+/// read at all (a field holding NUL), which leaves the token unread too.
+/// </summary>
+public sealed class RefusedFormFilter : IAlwaysRunResultFilter
+{
+    public void OnResultExecuting(ResultExecutingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Result is IAntiforgeryValidationFailedResult)
+            context.Result = new ObjectResult(new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Form refused",
+                Detail = "The form was not accepted: its antiforgery token is missing or belongs to another session, or a field holds a character " +
+                         "a form may not carry (NUL). Reload the page and submit it again.",
+            })
+            {
+                StatusCode = StatusCodes.Status400BadRequest,
+                ContentTypes = { "application/problem+json" },
+            };
+    }
+
+    public void OnResultExecuted(ResultExecutedContext context)
     {
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Operations.Connections;
@@ -21,19 +20,19 @@ public sealed record Drift(string OrderId, Guid FulfillmentId, string? OrderServ
 public sealed record ReconcileReport(int OrdersChecked, IReadOnlyList<Drift> Drifts, IReadOnlyList<Drift> Repaired);
 
 /// <summary>
+/// A repair of one fulfillment, from a comparison made just before it: the drift found then (none when the two
+/// services agree by now), and whether the fulfillment service accepted to announce it again.
+/// </summary>
+public sealed record RepairAttempt(Drift? Drift, bool Announced);
+
+/// <summary>
 /// The reconciliation sweep (docs/operations.md, "Reconciliation"): every open order's fulfillments as the order
 /// service tracks them (status and sequence) against the fulfillment service's own, through both status APIs. A
 /// repair asks the fulfillment service to announce the fulfillment again with its last sequence; the order service
 /// applies what is new to it and ignores the rest, so a repair can be repeated and never moves an order back.
-/// Counts the drifts found on the meter <see cref="MeterName"/> (<c>orderfulfillment.reconcile.drifts</c>).
 /// </summary>
 public sealed class Reconciler(ServiceApi services)
 {
-    public const string MeterName = "OrderFulfillment.Reconciliation";
-
-    static readonly Meter Meter = new(MeterName);
-    static readonly Counter<long> DriftsFound = Meter.CreateCounter<long>("orderfulfillment.reconcile.drifts", description: "Fulfillments the two services disagreed on, per sweep");
-
     const int PageSize = 500;
 
     /// <summary>Compares, and when <paramref name="repair"/> asks the fulfillment service to announce each repairable drift again.</summary>
@@ -57,14 +56,12 @@ public sealed class Reconciler(ServiceApi services)
             } while (after is not null);
         }
 
-        foreach (var drift in drifts)
-            DriftsFound.Add(1, new KeyValuePair<string, object?>("repairable", drift.Repairable));
         var repaired = new List<Drift>();
         if (repair)
         {
-            foreach (var drift in drifts.Where(d => d.Repairable))
+            foreach (var drift in drifts)
             {
-                if (await services.AnnounceFulfillmentAsync(drift.FulfillmentId, ct))
+                if (await AnnounceAsync(drift, ct))
                     repaired.Add(drift);
             }
         }
@@ -72,7 +69,21 @@ public sealed class Reconciler(ServiceApi services)
         return new ReconcileReport(checkedOrders, drifts, repaired);
     }
 
-    async Task<IReadOnlyList<Drift>> CompareAsync(string orderId, CancellationToken ct)
+    /// <summary>
+    /// Compares one fulfillment of <paramref name="orderId"/> again and, when the order service is still behind on it,
+    /// asks the fulfillment service to announce it again (what a sweep with repair does for each drift it finds).
+    /// </summary>
+    public async Task<RepairAttempt> RepairAsync(string orderId, Guid fulfillmentId, CancellationToken ct)
+    {
+        var drift = (await CompareAsync(orderId, ct)).FirstOrDefault(d => d.FulfillmentId == fulfillmentId);
+        return new RepairAttempt(drift, drift is not null && await AnnounceAsync(drift, ct));
+    }
+
+    Task<bool> AnnounceAsync(Drift drift, CancellationToken ct) =>
+        drift.Repairable ? services.AnnounceFulfillmentAsync(drift.FulfillmentId, ct) : Task.FromResult(false);
+
+    /// <summary>The fulfillments of one order the two services disagree on, as their status APIs answer now.</summary>
+    public async Task<IReadOnlyList<Drift>> CompareAsync(string orderId, CancellationToken ct)
     {
         if (await services.GetOrderAsync(orderId, ct) is not { } order
             || await services.GetOrderFulfillmentsAsync(orderId, ct) is not { ValueKind: JsonValueKind.Array } own)

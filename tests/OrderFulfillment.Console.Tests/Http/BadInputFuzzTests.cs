@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using OrderFulfillment.Contracts;
 using Xunit.Abstractions;
 
 namespace OrderFulfillment.Console.Tests.Http;
@@ -36,6 +37,7 @@ public sealed partial class BadInputFuzzTests(ConsoleSystem console, ITestOutput
         new("/failed/message", [new("queue", "query"), new("key", "query")]),
         new("/machines", []),
         new("/health", []),
+        new("/reconcile", []),
     ];
 
     [Fact]
@@ -101,6 +103,52 @@ public sealed partial class BadInputFuzzTests(ConsoleSystem console, ITestOutput
         Assert.True(failures.Count == 0, $"{failures.Count} of {sent} requests:\n{string.Join("\n", failures.Take(40))}");
         Assert.True(unhandled.Count == 0, "unhandled in the logs:\n" + string.Join("\n", unhandled.Take(40)));
         Assert.True(sent > 500, $"only {sent} requests");
+    }
+
+    [Fact]
+    public async Task Bad_fields_in_a_repair_form_get_a_400_problem_naming_the_field()
+    {
+        var logsBefore = console.ConsoleProcess.Log.Count();
+        using var operatorConsole = await SignedInConsoleAsync();
+        var reconcile = await operatorConsole.GetStringAsync("reconcile");
+        var token = AntiforgeryToken().Match(reconcile);
+        Assert.True(token.Success, "the reconciliation page's forms have an antiforgery token");
+        var fields = new Dictionary<string, string> { ["orderId"] = "ORD-FUZZ-1", ["fulfillmentId"] = Guid.NewGuid().ToString() };
+
+        var failures = new List<string>();
+        var sent = 0;
+        foreach (var field in fields.Keys.Append("(both missing)"))
+        {
+            foreach (var value in field == "(both missing)" ? [""] : BadValues.Where(v => !(field == "orderId" && OrderIds.IsValid(v))))
+            {
+                // The body as it goes on the wire: the bad values hold their own percent-encodings, valid or not.
+                var body = $"__RequestVerificationToken={Uri.EscapeDataString(WebUtility.HtmlDecode(token.Groups[1].Value))}" + string.Concat(
+                    fields.Where(f => field != "(both missing)").Select(f => $"&{f.Key}={(f.Key == field ? value : f.Value)}"));
+                using var form = new StringContent(body, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+                using var response = await operatorConsole.PostAsync("reconcile?handler=Repair", form);
+                sent++;
+                var text = await response.Content.ReadAsStringAsync();
+                // ASP.NET Core's form reader refuses a NUL anywhere in the form, before the page sees a field (and its token).
+                var expected = value.Contains("%00", StringComparison.Ordinal) ? null : field == "(both missing)" ? "orderId" : field;
+                if ((int)response.StatusCode != 400 || response.Content.Headers.ContentType?.MediaType != "application/problem+json" || !IsProblem(text, 400)
+                    || ProblemParameter(text) != expected || (expected is null && !text.Contains("Form refused", StringComparison.Ordinal)))
+                    failures.Add($"{field}={(value.Length > 40 ? value[..40] + "…" : value)}: {(int)response.StatusCode} {Shorten(text)}");
+            }
+        }
+
+        // A form without its antiforgery token (a page of another session) is refused with the reason too.
+        using (var tokenless = new FormUrlEncodedContent(fields))
+        using (var refused = await operatorConsole.PostAsync("reconcile?handler=Repair", tokenless))
+        {
+            sent++;
+            var text = await refused.Content.ReadAsStringAsync();
+            if ((int)refused.StatusCode != 400 || !IsProblem(text, 400) || !text.Contains("Form refused", StringComparison.Ordinal))
+                failures.Add($"no antiforgery token: {(int)refused.StatusCode} {Shorten(text)}");
+        }
+
+        output.WriteLine($"sent {sent} repair forms with a bad field or no token");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {sent} forms:\n{string.Join("\n", failures.Take(40))}");
+        Assert.DoesNotContain(console.ConsoleProcess.Log.Skip(logsBefore), Unhandled);
     }
 
     IEnumerable<(string Name, ServiceProcess Process)> Processes() =>
@@ -187,9 +235,17 @@ public sealed partial class BadInputFuzzTests(ConsoleSystem console, ITestOutput
     /// <summary>An exception that reached the host, or a database error from a value that should never have got there.</summary>
     static bool Unhandled(string line) =>
         line.Contains("unhandled exception", StringComparison.OrdinalIgnoreCase)
-        || ((line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
+        || ((line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal)
+             // A line of the services and the console starts with its time: "2026-12-02T12:44:37.135Z fail: …".
+             || line.Contains("Z fail: ", StringComparison.Ordinal) || line.Contains("Z crit: ", StringComparison.Ordinal))
             && (line.Contains("Microsoft.AspNetCore", StringComparison.Ordinal) || line.Contains("Microsoft.EntityFrameworkCore", StringComparison.Ordinal)
                 || line.Contains("Npgsql", StringComparison.Ordinal)));
+
+    static string? ProblemParameter(string body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.TryGetProperty("parameter", out var name) ? name.GetString() : null;
+    }
 
     static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 
