@@ -66,8 +66,9 @@ public sealed class ScheduledMessageTests
     [Fact]
     public async Task Two_instances_deliver_each_due_message_once()
     {
-        await using var first = await CounterBus.StartAsync("schedule-two");
-        await using var second = await first.StartAnotherInstanceAsync();
+        // Delivered rows are kept, so that the outbox shows how often each reminder was promoted.
+        await using var first = await CounterBus.StartAsync("schedule-two", KeepDelivered);
+        await using var second = await first.StartAnotherInstanceAsync(KeepDelivered);
         var counters = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid()).ToArray();
 
         // Half the reminders are scheduled by each instance; both instances' delivery services look for due rows.
@@ -86,7 +87,7 @@ public sealed class ScheduledMessageTests
     [Fact]
     public async Task Concurrent_promotions_move_each_due_row_into_the_outbox_once()
     {
-        await using var bus = await CounterBus.StartAsync("promote-concurrent");
+        await using var bus = await CounterBus.StartAsync("promote-concurrent", KeepDelivered);
         var counters = Enumerable.Range(0, 300).Select(_ => Guid.NewGuid()).ToArray();
         // Scheduled far ahead, then made due at once, so that three promoters find all of them together.
         await Task.WhenAll(counters.Select(c => bus.SendAsync(new StartReminder(c, 600_000))));
@@ -115,6 +116,8 @@ public sealed class ScheduledMessageTests
         Assert.Equal(counters.Length, promoted);
         Assert.True(moved.Sum() <= counters.Length, $"promoters moved {moved.Sum()} rows of {counters.Length}");
     }
+
+    static void KeepDelivered(TransactionalOutboxOptions options) => options.DeliveredRetention = TimeSpan.FromHours(1);
 
     static async Task WaitForScheduledRowsAsync(CounterBus bus, int count)
     {
