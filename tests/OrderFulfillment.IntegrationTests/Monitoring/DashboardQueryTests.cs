@@ -41,12 +41,22 @@ public sealed partial class DashboardQueryTests(MonitoringSystem monitoring, ITe
         await system.Amqp.PublishAsync("order.confirmed", """{ "orderId": "ORD-DASH-BAD", "confirmedAt": "2026-11-24T10:00:00Z", "lines": [] }""");
         await system.Amqp.WaitForQueueAsync("order-status_error", 1, Wait);
 
-        var exported = await monitoring.ExportedMetricNamesAsync();
         var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(PrometheusServer.MonitoringFolder, "grafana", "dashboards", "orderfulfillment.json")));
         var queries = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(panel => panel.GetProperty("targets").EnumerateArray().Select(target => (Panel: panel.GetProperty("title").GetString()!, Expr: target.GetProperty("expr").GetString()!)))
             .ToList();
         Assert.NotEmpty(queries);
+
+        // A counter is exported from its first increment, which may come a moment after the message it counts is where
+        // the test saw it (the dead letter in its error queue): the exports are read until they name every metric the
+        // dashboard reads, or for at most 30 s.
+        var named = queries.SelectMany(q => MetricNames(q.Expr)).ToHashSet(StringComparer.Ordinal);
+        var exported = await monitoring.ExportedMetricNamesAsync();
+        for (var exportDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); !named.IsSubsetOf(exported) && DateTime.UtcNow < exportDeadline;)
+        {
+            await Task.Delay(1000);
+            exported = await monitoring.ExportedMetricNamesAsync();
+        }
 
         var failures = new List<string>();
         foreach (var (panel, expr) in queries)
