@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrderFulfillment.Benchmarks.Flow;
 using OrderFulfillment.Persistence;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -49,6 +50,7 @@ public static class WorkloadP
             if (pgCeiling is { } pg)
                 report.Add(Section, "  ratio to PostgreSQL 8-connection ceiling", outbox.Rate / pg, "ratio", ">= 0.50", outbox.Rate / pg >= 0.5);
             report.Add(Section, "  process CPU per message (outbox + inbox)", outbox.CpuMsPerMessage, "ms", note: "benchmark process (bus, EF, Npgsql)");
+            AddMachineCpu(report, "outbox + inbox", outbox);
         }
 
         if (options.PVariants.Contains("repository"))
@@ -58,6 +60,7 @@ public static class WorkloadP
             if (pgCeiling is { } pg)
                 report.Add(Section, "  ratio to PostgreSQL 8-connection ceiling", repository.Rate / pg, "ratio");
             report.Add(Section, "  process CPU per message (repository only)", repository.CpuMsPerMessage, "ms");
+            AddMachineCpu(report, "repository only", repository);
         }
 
         if (options.PVariants.Contains("memory"))
@@ -65,6 +68,7 @@ public static class WorkloadP
             memory = await ThroughputAsync(PVariant.InMemory, options, options.Prefetch, options.Concurrency);
             report.Add(Section, "MassTransit in-memory saga repository", memory.Rate, "msg/s", note: "no database" + memory.Note);
             report.Add(Section, "  process CPU per message (in-memory)", memory.CpuMsPerMessage, "ms");
+            AddMachineCpu(report, "in-memory", memory);
             // No persistence layer under the same pipeline can go faster than no database at all: where this ratio is
             // below the target's 0.50, the target is out of reach on this machine.
             if (pgCeiling is { } pg)
@@ -72,12 +76,19 @@ public static class WorkloadP
                     note: "upper bound for any saga repository under this pipeline on this machine");
         }
 
+        if (outbox is not null && memory is not null)
+            report.Add(Section, "  outbox + inbox against in-memory", outbox.Rate / memory.Rate, "ratio", ">= 0.50", outbox.Rate / memory.Rate >= 0.5,
+                "msg/s of the two variants in this run (issue 23)");
         if (outbox is not null && repository is not null)
             report.Add(Section, "  cost of outbox + inbox per message", 1000 / outbox.Rate - 1000 / repository.Rate, "ms", note: "1/rate(outbox) - 1/rate(repository)");
         if (repository is not null && memory is not null)
             report.Add(Section, "  cost of the saga repository per message", 1000 / repository.Rate - 1000 / memory.Rate, "ms", note: "1/rate(repository) - 1/rate(in-memory)");
         report.Detail("workloadP", new { messages, outbox, repository, memory });
     }
+
+    static void AddMachineCpu(Report report, string variant, ThroughputResult result) =>
+        report.Add(Section, $"  machine CPU per message ({variant})", result.MachineMsPerMessage, "ms",
+            note: $"machine {result.MachineBusyPercent:0} % busy; PostgreSQL {result.PostgresMsPerMessage:0.00} ms, RabbitMQ {result.RabbitMqMsPerMessage:0.00} ms");
 
     /// <summary>Workload P (outbox + inbox) over prefetch/concurrency pairs, to find a better default.</summary>
     public static async Task SweepAsync(BenchOptions options, Report report)
@@ -93,9 +104,13 @@ public static class WorkloadP
         report.Detail("workloadPSweep", results);
     }
 
+    /// <summary>
+    /// One run of workload P. The machine figures cover every process of the machine (PostgreSQL's and RabbitMQ's whole
+    /// process groups, so on a shared machine others' work too): read them from a quiet machine.
+    /// </summary>
     public sealed record ThroughputResult(double Rate, double Seconds, double FirstEventSeconds, double CpuMsPerMessage, double AllocatedKbPerMessage,
         long Sagas, long StepsApplied,
-        long Duplicates, string Note);
+        long Duplicates, string Note, double MachineBusyPercent, double MachineMsPerMessage, double PostgresMsPerMessage, double RabbitMqMsPerMessage);
 
     public static async Task<ThroughputResult> ThroughputAsync(PVariant variant, BenchOptions options, int prefetch, int concurrency)
     {
@@ -125,12 +140,27 @@ public static class WorkloadP
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var gcBefore = GC.CollectionCount(0);
+        // The whole machine's CPU over the run, by process (this process, PostgreSQL, RabbitMQ), sampled every 200 ms.
+        var machine = new MachineCpu([]);
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                machine.Sample();
+                await Task.Delay(200, CancellationToken.None);
+            }
+        });
         var startTimestamp = Stopwatch.GetTimestamp();
         var stopwatch = Stopwatch.StartNew();
         await bus.StartAsync();
         await observer.WaitForAsync(total, TimeSpan.FromSeconds(Math.Max(120, total / 10.0)), stopwatch);
         var seconds = stopwatch.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        await sampling.CancelAsync();
+        await sampler;
+        var breakdown = machine.Breakdown(total, total);
+        double MsPerMessage(string group) => breakdown.Processes.First(p => p.Name == group).MsPerOrder;
         var allocatedKb = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / total;
         var gen0 = GC.CollectionCount(0) - gcBefore;
         var firstEvent = (observer.FirstTimestamp - startTimestamp) / (double)Stopwatch.Frequency;
@@ -150,7 +180,10 @@ public static class WorkloadP
         if (duplicates > 0)
             note += $"; {duplicates} duplicate events";
         note += $"; {allocatedKb:0} KB allocated/msg, {gen0} gen0 GCs";
-        return new ThroughputResult(total / seconds, seconds, firstEvent, cpu / total, allocatedKb, sagas, applied, duplicates, note);
+        note += $"; machine {breakdown.UserPercent + breakdown.SystemPercent:0} % busy, CPU ms/msg: machine {breakdown.MachineMsPerMessage:0.00}, " +
+                $"PostgreSQL {MsPerMessage(MachineCpu.PostgreSql):0.00}, RabbitMQ {MsPerMessage(MachineCpu.RabbitMq):0.00}, this process {MsPerMessage(MachineCpu.Driver):0.00}";
+        return new ThroughputResult(total / seconds, seconds, firstEvent, cpu / total, allocatedKb, sagas, applied, duplicates, note,
+            breakdown.UserPercent + breakdown.SystemPercent, breakdown.MachineMsPerMessage ?? 0, MsPerMessage(MachineCpu.PostgreSql), MsPerMessage(MachineCpu.RabbitMq));
     }
 
     /// <summary>Outbox delivery latency: commit → event on the observer queue, with steps published at a fixed rate.</summary>
