@@ -20,13 +20,9 @@ builder.Services.AddMassTransit(bus =>
 {
     bus.AddFulfillmentSagas();
     bus.AddFulfillmentAnnouncements();
-    bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddServiceOutbox<FulfillmentDbContext>(builder.Configuration);
     bus.AddFaultInjection(builder.Configuration);
-    bus.UsingContractRabbitMq((context, cfg) =>
-    {
-        cfg.ConfigureFulfillmentEndpoints(context);
-        cfg.ConfigureFulfillmentAnnouncementEndpoint(context);
-    });
+    bus.UsingContractRabbitMq();
 });
 
 var app = builder.Build();

@@ -16,9 +16,9 @@ builder.AddServiceDatabase<OrderDbContext>("OrderDb");
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddOrderStatusSaga();
-    bus.AddTransactionalOutbox<OrderDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddServiceOutbox<OrderDbContext>(builder.Configuration);
     bus.AddFaultInjection(builder.Configuration);
-    bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureOrderEndpoints(context));
+    bus.UsingContractRabbitMq();
 });
 
 var app = builder.Build();
