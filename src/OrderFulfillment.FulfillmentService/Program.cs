@@ -7,7 +7,6 @@ using OrderFulfillment.Hosting;
 using OrderFulfillment.Hosting.Data;
 using OrderFulfillment.Messaging;
 
-NativeHeap.ReturnFreedMemoryToTheSystem();
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceHosting("fulfillment-service", "http://localhost:5200");
