@@ -114,6 +114,21 @@ public static class ContractBusConfiguration
         endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter()));
     }
 
+    /// <summary>
+    /// <see cref="AdmitInDeliveryOrder"/>, and the partitioner that then runs one message per saga at a time, retries
+    /// included, and different sagas side by side (<see cref="SagasAtOnce"/> per instance): a saga definition gives it the
+    /// key of each message it takes.
+    /// </summary>
+    public static IPartitioner PartitionPerSaga(this IReceiveEndpointConfigurator endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        endpoint.AdmitInDeliveryOrder();
+        return endpoint.CreatePartitioner(SagasAtOnce);
+    }
+
+    /// <summary>Sagas whose messages one instance processes at once, on one endpoint.</summary>
+    public const int SagasAtOnce = 16;
+
     /// <summary>A contract message's exchange is the contract's name for it; any other message keeps MassTransit's name.</summary>
     sealed class ContractEntityNameFormatter(IEntityNameFormatter messageTypeNames) : IEntityNameFormatter
     {

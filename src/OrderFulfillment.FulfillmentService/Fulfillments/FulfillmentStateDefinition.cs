@@ -19,17 +19,13 @@ public sealed class FulfillmentStateDefinition : SagaDefinition<FulfillmentState
 {
     public const string Queue = "fulfillment";
 
-    /// <summary>Fulfillments processed at once by one instance (each fulfillment's messages one at a time).</summary>
-    const int Partitions = 16;
-
     public FulfillmentStateDefinition() => EndpointName = Queue;
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<FulfillmentState> sagaConfigurator,
         IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        endpointConfigurator.AdmitInDeliveryOrder();
-        var perFulfillment = endpointConfigurator.CreatePartitioner(Partitions);
+        var perFulfillment = endpointConfigurator.PartitionPerSaga();
         WarehouseSteps.Accept(new PartitionByFulfillment(endpointConfigurator, perFulfillment));
         endpointConfigurator.UsePartitioner<FulfillmentDeadlineReached>(perFulfillment, c => c.Message.FulfillmentId);
         endpointConfigurator.UsePartitioner<FulfillmentHoldExpired>(perFulfillment, c => c.Message.FulfillmentId);

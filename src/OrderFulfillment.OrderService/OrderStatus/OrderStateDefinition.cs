@@ -19,17 +19,13 @@ public sealed class OrderStateDefinition : SagaDefinition<OrderState>
 {
     public const string Queue = "order-status";
 
-    /// <summary>Orders processed at once by one instance (each order's messages one at a time).</summary>
-    const int Partitions = 16;
-
     public OrderStateDefinition() => EndpointName = Queue;
 
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<OrderState> sagaConfigurator,
         IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        endpointConfigurator.AdmitInDeliveryOrder();
-        var perOrder = endpointConfigurator.CreatePartitioner(Partitions);
+        var perOrder = endpointConfigurator.PartitionPerSaga();
         endpointConfigurator.UsePartitioner<OrderConfirmed>(perOrder, c => OrderKey(c.Message.OrderId));
         endpointConfigurator.UsePartitioner<FulfillmentStatusChanged>(perOrder, c => OrderKey(c.Message.OrderId));
         endpointConfigurator.UsePartitioner<DeliveryConfirmed>(perOrder, c => OrderKey(c.Message.OrderId));
