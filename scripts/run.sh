@@ -54,11 +54,18 @@ keep_log() {
   done
 }
 
+# The services' memory settings for a small host (docs/operations.md, "Memory"; the Dockerfiles and the benchmark set the
+# same): a 128 MB managed-heap limit (hexadecimal), and glibc's allocator giving freed native memory back. A variable
+# already set in the environment wins.
+service_memory=(DOTNET_GCHeapHardLimit="${DOTNET_GCHeapHardLimit:-0x8000000}" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+  MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-65536}" MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-131072}")
+
 start() { # name project url
-  local name=$1 project=$2 url=$3 log=$PWD/$state/logs/$1.log
+  local name=$1 project=$2 url=$3 log=$PWD/$state/logs/$1.log memory=()
+  [ "$name" = console ] || memory=("${service_memory[@]}")
   # From its build output folder, where its appsettings.json is (the content root is the working directory).
-  (cd "src/$project/bin/Release/net10.0" && ASPNETCORE_URLS=${url} DOTNET_EnableWriteXorExecute=0 \
-    exec setsid dotnet "$project.dll" > >(LC_ALL=C keep_log "$log" "${LOG_MAX_BYTES:-10485760}" >/dev/null 2>&1) 2>&1) &
+  (cd "src/$project/bin/Release/net10.0" && exec env ASPNETCORE_URLS="${url}" DOTNET_EnableWriteXorExecute=0 "${memory[@]}" \
+    setsid dotnet "$project.dll" > >(LC_ALL=C keep_log "$log" "${LOG_MAX_BYTES:-10485760}" >/dev/null 2>&1) 2>&1) &
   echo $! >"$state/$name.pid"
 }
 start order-service OrderFulfillment.OrderService "${ORDER_SERVICE_URLS:-http://localhost:5100}"

@@ -7,7 +7,6 @@ using OrderFulfillment.Hosting;
 using OrderFulfillment.Hosting.Data;
 using OrderFulfillment.Messaging;
 
-NativeHeap.ReturnFreedMemoryToTheSystem();
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceHosting("fulfillment-service", "http://localhost:5200");
@@ -20,13 +19,9 @@ builder.Services.AddMassTransit(bus =>
 {
     bus.AddFulfillmentSagas();
     bus.AddFulfillmentAnnouncements();
-    bus.AddTransactionalOutbox<FulfillmentDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddServiceOutbox<FulfillmentDbContext>(builder.Configuration);
     bus.AddFaultInjection(builder.Configuration);
-    bus.UsingContractRabbitMq((context, cfg) =>
-    {
-        cfg.ConfigureFulfillmentEndpoints(context);
-        cfg.ConfigureFulfillmentAnnouncementEndpoint(context);
-    });
+    bus.UsingContractRabbitMq();
 });
 
 var app = builder.Build();

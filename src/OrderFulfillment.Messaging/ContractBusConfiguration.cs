@@ -2,21 +2,21 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MassTransit;
 using MassTransit.Middleware;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderFulfillment.Contracts;
-using OrderFulfillment.Persistence;
 
 namespace OrderFulfillment.Messaging;
 
 /// <summary>How both services talk to RabbitMQ: the contract's exchange names, plain JSON in, and the endpoint pipeline.</summary>
 public static class ContractBusConfiguration
 {
-    /// <summary>RabbitMQ from <see cref="RabbitMqOptions"/>, with publisher confirms and the contract's topology.</summary>
-    public static void UsingContractRabbitMq(this IBusRegistrationConfigurator bus,
-        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator> configureEndpoints)
+    /// <summary>
+    /// RabbitMQ from <see cref="RabbitMqOptions"/>, with publisher confirms and the contract's topology; every endpoint is
+    /// configured by its registered definition.
+    /// </summary>
+    public static void UsingContractRabbitMq(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
         // MassTransit would report usage to its vendor's server: nothing leaves the deployment unasked.
@@ -39,7 +39,7 @@ public static class ContractBusConfiguration
             cfg.ConfigureContractMessages();
             cfg.UseContractQueueType(options);
             cfg.DeclareErrorQueuesAtStart();
-            configureEndpoints(context, cfg);
+            cfg.ConfigureEndpoints(context);
         });
     }
 
@@ -66,23 +66,17 @@ public static class ContractBusConfiguration
     }
 
     /// <summary>
-    /// The pipeline of every endpoint: contract validation, retry (outside the transaction, so each attempt is fresh),
-    /// the transactional outbox and inbox, and an error pipe that keeps the reason and raises the dead-letter alert. With the
-    /// outbox, a pause while the database does not answer (<see cref="DatabaseOutageFilter{TDbContext}"/>) sits outside retry.
+    /// The pipeline of every endpoint, called by its definition after its partitioner: an error pipe that keeps the reason
+    /// and raises the dead-letter alert, the message's transaction as the host registered it (<see cref="IMessageTransaction"/>),
+    /// retry (outside the transaction, so each attempt is fresh), and contract validation.
     /// </summary>
-    /// <param name="transactionalOutbox">Off only in harness tests, whose in-memory database has no outbox tables.</param>
-    public static void UseContractPipeline<TDbContext>(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context,
-        bool transactionalOutbox = true)
-        where TDbContext : DbContext
+    public static void UseContractPipeline(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(context);
         endpoint.UseContractErrorPipe(context);
-        if (transactionalOutbox)
-            endpoint.UseFilter(new DatabaseOutageFilter<TDbContext>(context.GetRequiredService<DatabaseAvailability<TDbContext>>()));
+        context.GetRequiredService<IMessageTransaction>().Configure(endpoint, context);
         endpoint.UseContractRetry(context);
-        if (transactionalOutbox)
-            endpoint.UseTransactionalOutbox<TDbContext>(context);
         endpoint.UseConsumeFilter(typeof(ContractValidationFilter<>), context);
     }
 
@@ -90,7 +84,7 @@ public static class ContractBusConfiguration
     /// Error queue with the reason in its headers, plus the alert; no fault events are published. A message no consumer
     /// took goes the same way, instead of to <c>_skipped</c>: every message not processed ends once in <c>_error</c>.
     /// </summary>
-    public static void UseContractErrorPipe(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    static void UseContractErrorPipe(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(context);
@@ -119,6 +113,21 @@ public static class ContractBusConfiguration
         ArgumentNullException.ThrowIfNull(endpoint);
         endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter()));
     }
+
+    /// <summary>
+    /// <see cref="AdmitInDeliveryOrder"/>, and the partitioner that then runs one message per saga at a time, retries
+    /// included, and different sagas side by side (<see cref="SagasAtOnce"/> per instance): a saga definition gives it the
+    /// key of each message it takes.
+    /// </summary>
+    public static IPartitioner PartitionPerSaga(this IReceiveEndpointConfigurator endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        endpoint.AdmitInDeliveryOrder();
+        return endpoint.CreatePartitioner(SagasAtOnce);
+    }
+
+    /// <summary>Sagas whose messages one instance processes at once, on one endpoint.</summary>
+    public const int SagasAtOnce = 16;
 
     /// <summary>A contract message's exchange is the contract's name for it; any other message keeps MassTransit's name.</summary>
     sealed class ContractEntityNameFormatter(IEntityNameFormatter messageTypeNames) : IEntityNameFormatter

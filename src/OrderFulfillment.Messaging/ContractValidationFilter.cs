@@ -17,7 +17,7 @@ public sealed class ContractValidationFilter<T> : IFilter<ConsumeContext<T>>
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var errors = new List<string>();
-        var exchange = ExchangeTypedJsonSerializerFactory.ArrivalExchange(context.ReceiveContext);
+        var exchange = context.ReceiveContext.GetArrivalExchange();
         // Only a contract exchange names a type; a message sent to the queue itself (a replay) is typed by its envelope.
         if (exchange is not null && ContractExchanges.ByExchange.TryGetValue(exchange, out var exchangeType) && exchangeType != typeof(T))
             errors.Add($"the message says it is {typeof(T).Name} but arrived through exchange '{exchange}', which carries {exchangeType.Name}");

@@ -21,7 +21,7 @@ public sealed partial class DeadLetterAlertFilter(ILogger logger, Counter<long> 
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var exchange = ExchangeTypedJsonSerializerFactory.ArrivalExchange(context);
+        var exchange = context.GetArrivalExchange();
         if (exchange is not null)
             context.ExceptionHeaders.Set(ContractHeaders.OriginalExchange, exchange);
 

@@ -9,9 +9,9 @@ namespace OrderFulfillment.Messaging;
 
 /// <summary>
 /// Plain JSON (<c>application/json</c>, no envelope) carries no message type, so MassTransit's raw deserializer offers
-/// it to every consumer of the endpoint. This names the type from the exchange the message came through (or, for a
-/// replayed message, from the <see cref="ContractHeaders.OriginalExchange"/> header kept in the error queue), so a plain message
-/// reaches only the consumer of its own type.
+/// it to every consumer of the endpoint. This names the type from the exchange the message came through
+/// (<see cref="ArrivalExchange"/>: for a replayed message, where it first arrived), so a plain message reaches only the
+/// consumer of its own type.
 /// </summary>
 public sealed class ExchangeTypedJsonSerializerFactory : ISerializerFactory
 {
@@ -23,20 +23,6 @@ public sealed class ExchangeTypedJsonSerializerFactory : ISerializerFactory
 
     public IMessageDeserializer CreateDeserializer() => new ExchangeTypedJsonDeserializer(_raw.CreateDeserializer());
 
-    /// <summary>The exchange a message arrived through, or where it first arrived if it was replayed.</summary>
-    public static string? ArrivalExchange(ReceiveContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (context.TransportHeaders.TryGetHeader(ContractHeaders.OriginalExchange, out var original) && original is string { Length: > 0 } name)
-            return name;
-        // Dead-lettered by the broker itself (a quorum queue's delivery-limit) and replayed: where it was first published.
-        if (context.TransportHeaders.TryGetHeader("x-first-death-exchange", out var dead) && dead is string { Length: > 0 } deadExchange)
-            return deadExchange;
-        if (context.TryGetPayload(out RabbitMqBasicConsumeContext? basic) && !string.IsNullOrEmpty(basic.Exchange))
-            return basic.Exchange;
-        return null;
-    }
-
     sealed class ExchangeTypedJsonDeserializer(IMessageDeserializer inner) : IMessageDeserializer
     {
         public ContentType ContentType => inner.ContentType;
@@ -46,7 +32,7 @@ public sealed class ExchangeTypedJsonSerializerFactory : ISerializerFactory
         public ConsumeContext Deserialize(ReceiveContext receiveContext)
         {
             var context = inner.Deserialize(receiveContext);
-            var exchange = ArrivalExchange(receiveContext);
+            var exchange = receiveContext.GetArrivalExchange();
             if (exchange is null || !ContractExchanges.ByExchange.TryGetValue(exchange, out var messageType))
                 throw new System.Runtime.Serialization.SerializationException(
                     $"A plain JSON message arrived through exchange '{exchange ?? "(none)"}', which names no contract message type");

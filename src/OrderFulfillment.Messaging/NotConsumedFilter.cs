@@ -27,7 +27,7 @@ public sealed class NotConsumedFilter(IPipe<ExceptionReceiveContext> errorPipe) 
     /// <summary>What the message says it is: the envelope's <c>messageType</c>, or the type its exchange names.</summary>
     static string MessageTypes(ReceiveContext context)
     {
-        var exchange = ExchangeTypedJsonSerializerFactory.ArrivalExchange(context);
+        var exchange = context.GetArrivalExchange();
         try
         {
             using var envelope = JsonDocument.Parse(context.Body.GetBytes());

@@ -7,7 +7,6 @@ using OrderFulfillment.Hosting;
 using OrderFulfillment.Hosting.Data;
 using OrderFulfillment.Messaging;
 
-NativeHeap.ReturnFreedMemoryToTheSystem();
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceHosting("order-service", "http://localhost:5100");
@@ -16,9 +15,9 @@ builder.AddServiceDatabase<OrderDbContext>("OrderDb");
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddOrderStatusSaga();
-    bus.AddTransactionalOutbox<OrderDbContext>(outbox => builder.Configuration.GetSection("Outbox").Bind(outbox));
+    bus.AddServiceOutbox<OrderDbContext>(builder.Configuration);
     bus.AddFaultInjection(builder.Configuration);
-    bus.UsingContractRabbitMq((context, cfg) => cfg.ConfigureOrderEndpoints(context));
+    bus.UsingContractRabbitMq();
 });
 
 var app = builder.Build();

@@ -40,8 +40,7 @@ public sealed class FulfillmentHarness : IAsyncDisposable
                     o.SkuPrefixes["SKU-E"] = "WH-EAST";
                 });
             },
-            bus => bus.AddFulfillmentSagas(),
-            (context, cfg) => cfg.ConfigureFulfillmentEndpoints(context, transactionalOutbox: false)));
+            bus => bus.AddFulfillmentSagas()));
 
     /// <summary>Publishes an order's first order.status_changed (confirmed, with its lines), as the order service does.</summary>
     public async Task ConfirmAsync(string orderId, params OrderLine[] lines) =>

@@ -22,8 +22,7 @@ public sealed class OrderHarness : IAsyncDisposable
     public static async Task<OrderHarness> StartAsync() =>
         new(await HarnessHost.StartAsync(
             services => HarnessHost.AddInMemoryDatabase<OrderDbContext>(services),
-            bus => bus.AddOrderStatusSaga(),
-            (context, cfg) => cfg.ConfigureOrderEndpoints(context, transactionalOutbox: false)));
+            bus => bus.AddOrderStatusSaga()));
 
     public Task<IReceivedMessage<OrderConfirmed>> ConfirmAsync(string orderId) =>
         Host.DeliverAsync(new OrderConfirmed

@@ -32,7 +32,7 @@ public sealed class ExplorerSystem : IAsyncDisposable
     /// </summary>
     static readonly TimeSpan HoldWindow = TimeSpan.FromDays(1);
 
-    static readonly Uri FulfillmentQueue = new($"queue:{FulfillmentServiceRegistration.FulfillmentQueue}");
+    static readonly Uri FulfillmentQueue = new($"queue:{FulfillmentStateDefinition.Queue}");
 
     readonly HarnessHost[] _instances;
     readonly InMemoryDatabase[] _databases;
@@ -79,28 +79,11 @@ public sealed class ExplorerSystem : IAsyncDisposable
                 bus.AddOrderStatusSaga();
                 bus.AddFulfillmentSagas();
             },
-            (context, cfg) =>
-            {
-                // Outermost on every endpoint: a message is handled once its retries and its outbox are done.
-                cfg.UseFilter(tracker);
-                cfg.ConnectEndpointConfigurationObserver(new OutboxInsideRetry(context));
-                cfg.ConfigureOrderEndpoints(context, transactionalOutbox: false);
-                cfg.ConfigureFulfillmentEndpoints(context, transactionalOutbox: false);
-            });
+            // Outermost on every endpoint: a message is handled once its retries and its outbox are done.
+            cfg => cfg.UseFilter(tracker));
         host.Harness.Bus.ConnectPublishObserver(tracker);
         host.Harness.Bus.ConnectSendObserver(tracker);
         return host;
-    }
-
-    /// <summary>
-    /// The transactional outbox's promise, which the harness endpoints do without: what one attempt publishes is sent
-    /// only if it commits. MassTransit's in-memory outbox, added after each endpoint's own configuration, so inside its
-    /// retry: a save that fails its row version, or a cancellation rejected after it applied held steps, publishes nothing.
-    /// </summary>
-    sealed class OutboxInsideRetry(IRegistrationContext context) : IEndpointConfigurationObserver
-    {
-        public void EndpointConfigured<T>(T configurator)
-            where T : IReceiveEndpointConfigurator => configurator.UseInMemoryOutbox(context);
     }
 
     /// <summary>Runs one schedule on a fresh order and checks the outcome against the contract model.</summary>

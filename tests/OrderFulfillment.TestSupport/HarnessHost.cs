@@ -11,8 +11,9 @@ using Xunit;
 namespace OrderFulfillment.TestSupport;
 
 /// <summary>
-/// A service's sagas on MassTransit's test harness, wired as the service wires them (same registration, same endpoint
-/// pipeline, same contract topology) but on the in-memory transport and EF Core's in-memory database.
+/// A service's sagas on MassTransit's test harness, wired as the service wires them (same registration, same definitions
+/// of their endpoints, same contract topology) but on the in-memory transport and EF Core's in-memory database, with the
+/// harness's own message transaction (<see cref="HarnessTransaction"/>) in place of the service's outbox.
 /// </summary>
 public sealed class HarnessHost : IAsyncDisposable
 {
@@ -37,11 +38,12 @@ public sealed class HarnessHost : IAsyncDisposable
     public static async Task<HarnessHost> StartAsync(
         Action<IServiceCollection> services,
         Action<IBusRegistrationConfigurator> bus,
-        Action<IBusRegistrationContext, IInMemoryBusFactoryConfigurator> endpoints)
+        Action<IInMemoryBusFactoryConfigurator>? busPipeline = null)
     {
         var collection = new ServiceCollection();
         collection.AddMetrics();
         collection.AddSingleton<OrderFulfillmentMetrics>();
+        collection.AddSingleton<IMessageTransaction, HarnessTransaction>();
         services(collection);
         // The harness logs every message at debug level by default; schedules run hundreds of thousands of messages.
         collection.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -51,7 +53,9 @@ public sealed class HarnessHost : IAsyncDisposable
             x.UsingInMemory((context, cfg) =>
             {
                 cfg.ConfigureContractMessages();
-                endpoints(context, cfg);
+                busPipeline?.Invoke(cfg);
+                cfg.ConnectEndpointConfigurationObserver(new OutboxInsideRetry(context));
+                cfg.ConfigureEndpoints(context);
             });
         });
         var host = new HarnessHost(collection.BuildServiceProvider(true));
@@ -120,6 +124,28 @@ public sealed class HarnessHost : IAsyncDisposable
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
             await Task.Delay(10);
         }
+    }
+
+    /// <summary>
+    /// The harness's message transaction, without a database: a saga's <c>Schedule</c> goes through MassTransit's in-memory
+    /// delayed scheduler instead of the outbox's table. The outbox's promise is <see cref="OutboxInsideRetry"/>'s.
+    /// </summary>
+    sealed class HarnessTransaction : IMessageTransaction
+    {
+        public void Configure(IReceiveEndpointConfigurator endpoint, IRegistrationContext context) =>
+            endpoint.UseFilter(new MassTransit.Middleware.DelayedMessageSchedulerFilter());
+    }
+
+    /// <summary>
+    /// The transactional outbox's promise: what one attempt publishes is sent only if it completes. MassTransit's in-memory
+    /// outbox, added once the endpoint's definition has configured it, so inside its retry: a save that fails its row
+    /// version, or a cancellation rejected after it applied held steps, publishes nothing. (Added earlier, with the
+    /// message transaction, it would wrap the retries of a consumer and send what a failed attempt published.)
+    /// </summary>
+    sealed class OutboxInsideRetry(IRegistrationContext context) : IEndpointConfigurationObserver
+    {
+        public void EndpointConfigured<T>(T configurator)
+            where T : IReceiveEndpointConfigurator => configurator.UseInMemoryOutbox(context);
     }
 
     public async ValueTask DisposeAsync()

@@ -183,8 +183,13 @@ public static class WorkloadE
             ["Outbox__DeliveredRetention"] = delivered.ToString("c", CultureInfo.InvariantCulture),
             ["Outbox__InboxRetention"] = inbox.ToString("c", CultureInfo.InvariantCulture),
             ["Outbox__CleanupInterval"] = cleanup.ToString("c", CultureInfo.InvariantCulture),
-            // As scripts/run.sh and the Dockerfiles start the services: no double mapping of generated code.
+            // As scripts/run.sh and the Dockerfiles start the services: no double mapping of generated code, a 128 MB
+            // managed-heap limit, and glibc's allocator giving freed memory back (docs/operations.md, "Memory").
             ["DOTNET_EnableWriteXorExecute"] = "0",
+            ["DOTNET_GCHeapHardLimit"] = "0x8000000",
+            ["MALLOC_ARENA_MAX"] = "2",
+            ["MALLOC_MMAP_THRESHOLD_"] = "65536",
+            ["MALLOC_TRIM_THRESHOLD_"] = "131072",
         };
         foreach (var variable in new[] { "BENCH_SERVICE_ENV" })
         {

@@ -12,9 +12,9 @@ public static class WarehouseCommands
         var step = new Argument<string>("STEP")
         {
             HelpName = "STEP",
-            Description = "The step: " + string.Join(", ", WarehouseStep.All.Select(s => $"{s.Name} (→ {s.TargetStatus})")),
+            Description = "The step: " + string.Join(", ", WarehouseSteps.All.Select(s => $"{s.Name} (→ {s.Status})")),
         };
-        step.AcceptOnlyFromAmong([.. WarehouseStep.All.Select(s => s.Name)]);
+        step.AcceptOnlyFromAmong([.. WarehouseSteps.All.Select(s => s.Name)]);
         var fulfillmentId = CommonOptions.FulfillmentId();
         var carrier = new Option<string>("--carrier") { Description = "The carrier (required by, and only for, shipped)", HelpName = "name" };
         var trackingNumber = new Option<string>("--tracking-number") { Description = "The tracking number (required by, and only for, shipped)", HelpName = "number" };
@@ -32,26 +32,26 @@ public static class WarehouseCommands
         {
             // Checked here, not on the argument: reading the argument in a command validator skips the argument's own validators.
             var name = result.GetValue(step);
-            if (name is null || WarehouseStep.ByName(name) is null)
+            if (name is null || WarehouseSteps.ByName(name) is null)
             {
-                result.AddError($"'{name}' is not a warehouse step: one of {string.Join(", ", WarehouseStep.All.Select(s => s.Name))}");
+                result.AddError($"'{name}' is not a warehouse step: one of {string.Join(", ", WarehouseSteps.All.Select(s => s.Name))}");
                 return;
             }
 
-            var shipped = name == WarehouseStep.Shipped.Name;
+            var shipped = name == WarehouseSteps.Shipped.Name;
             var hasCarrier = result.GetValue(carrier) is not null;
             var hasTracking = result.GetValue(trackingNumber) is not null;
             if (shipped && (!hasCarrier || !hasTracking))
                 result.AddError("shipped requires --carrier and --tracking-number");
             if (!shipped && (hasCarrier || hasTracking))
                 result.AddError("--carrier and --tracking-number belong to shipped only");
-            if (name != WarehouseStep.Cancelled.Name && result.GetValue(reason) is not null)
+            if (name != WarehouseSteps.Cancelled.Name && result.GetValue(reason) is not null)
                 result.AddError("--reason belongs to cancelled only");
         });
 
         context.SetAction(command, async (parse, settings, ct) =>
         {
-            var selected = WarehouseStep.ByName(parse.GetRequiredValue(step))!;
+            var selected = WarehouseSteps.ByName(parse.GetRequiredValue(step))!;
             var id = parse.GetValue(fulfillmentId);
             var at = ContractTimestamps.Write(parse.GetValue(occurredAt) ?? DateTimeOffset.UtcNow);
             object body = selected.Name switch

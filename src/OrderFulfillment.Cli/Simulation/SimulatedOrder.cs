@@ -51,9 +51,9 @@ public sealed class SimulatedOrder(string run, int index, int warehouses)
         var tracking = $"SIM{id[..8].ToUpperInvariant()}";
         var at = ContractTimestamps.Write(DateTimeOffset.UtcNow);
         var messages = new List<SimulatedMessage>();
-        if (WarehouseStep.After(status) is { } step)
+        if (WarehouseSteps.After(status) is { } step)
         {
-            object body = step == WarehouseStep.Shipped
+            object body = step == WarehouseSteps.Shipped
                 ? new { fulfillmentId, occurredAt = at, carrier = Carrier, trackingNumber = tracking }
                 : new { fulfillmentId, occurredAt = at };
             messages.Add(new(step.Exchange, body, $"sim-{id}-{step.Name}"));

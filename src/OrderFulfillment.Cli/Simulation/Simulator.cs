@@ -28,7 +28,7 @@ public sealed class Simulator(Broker broker, SimulationOptions options) : IDispo
 
     public async Task<SimulationSummary> RunAsync(Action<int> delivered, CancellationToken ct)
     {
-        string[] exchanges = [.. WarehouseStep.All.Select(s => s.Exchange),
+        string[] exchanges = [.. WarehouseSteps.All.Select(s => s.Exchange),
             OrderConfirmed.Exchange, DeliveryConfirmed.Exchange, FulfillmentStatusChanged.Exchange, OrderStatusChanged.Exchange];
         foreach (var exchange in exchanges)
             await broker.EnsureExchangeAsync(exchange, ct);

@@ -48,15 +48,12 @@ public static class ContractValidator
                 Text(m.Carrier, "carrier", MaxIdentifierLength, required: true, errors);
                 Text(m.TrackingNumber, "trackingNumber", MaxIdentifierLength, required: true, errors);
                 break;
-            case WarehousePickingStarted m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
-            case WarehousePicked m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
-            case WarehousePackingStarted m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
-            case WarehousePacked m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
-            case WarehouseReadyToShip m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
-            case WarehouseCompleted m: Step(m.FulfillmentId, m.OccurredAt, errors); break;
             case WarehouseCancelled m:
                 Step(m.FulfillmentId, m.OccurredAt, errors);
                 Text(m.Reason, "reason", MaxReasonLength, required: false, errors);
+                break;
+            case not null when WarehouseSteps.ByMessage(message.GetType()) is { } step:
+                Step(step.FulfillmentIdOf(message), step.OccurredAtOf(message), errors);
                 break;
             case OrderStatusChanged m:
                 OrderId(m.OrderId, errors);

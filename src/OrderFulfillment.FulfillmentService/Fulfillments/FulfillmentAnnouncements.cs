@@ -49,6 +49,23 @@ public sealed class AnnounceFulfillmentConsumer(FulfillmentDbContext db) : ICons
     }
 }
 
+/// <summary>Its own queue with the contract pipeline (retry, the message's transaction, the error queue); bound to no exchange.</summary>
+public sealed class AnnounceFulfillmentConsumerDefinition : ConsumerDefinition<AnnounceFulfillmentConsumer>
+{
+    public AnnounceFulfillmentConsumerDefinition()
+    {
+        EndpointName = FulfillmentAnnouncements.Queue;
+        Endpoint(e => e.ConfigureConsumeTopology = false);
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<AnnounceFulfillmentConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.UseContractPipeline(context);
+    }
+}
+
 /// <summary>The queue <c>fulfillment-announcements</c> and <c>POST /fulfillments/{fulfillmentId}/announce</c>, which sends to it.</summary>
 public static class FulfillmentAnnouncements
 {
@@ -57,20 +74,8 @@ public static class FulfillmentAnnouncements
     public static IBusRegistrationConfigurator AddFulfillmentAnnouncements(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AnnounceFulfillmentConsumer>().Endpoint(e => e.Name = Queue);
+        bus.AddConsumer<AnnounceFulfillmentConsumer, AnnounceFulfillmentConsumerDefinition>();
         return bus;
-    }
-
-    /// <summary>Its own queue with the contract pipeline (retry, the transactional outbox, the error queue); bound to no exchange.</summary>
-    public static void ConfigureFulfillmentAnnouncementEndpoint(this IBusFactoryConfigurator cfg, IBusRegistrationContext context)
-    {
-        ArgumentNullException.ThrowIfNull(cfg);
-        cfg.ReceiveEndpoint(Queue, e =>
-        {
-            e.ConfigureConsumeTopology = false;
-            e.UseContractPipeline<FulfillmentDbContext>(context, true);
-            e.ConfigureConsumer<AnnounceFulfillmentConsumer>(context);
-        });
     }
 
     public static void MapFulfillmentAnnouncementEndpoints(this IEndpointRouteBuilder app)

@@ -52,15 +52,6 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
 
         Event(() => Planned, e => e.CorrelateById(c => c.Message.FulfillmentId));
         Event(() => CancelledWithOrder, e => e.CorrelateById(c => c.Message.FulfillmentId));
-        WarehouseStep(() => WarehousePickingStarted, m => m.FulfillmentId);
-        WarehouseStep(() => WarehousePicked, m => m.FulfillmentId);
-        WarehouseStep(() => WarehousePackingStarted, m => m.FulfillmentId);
-        WarehouseStep(() => WarehousePacked, m => m.FulfillmentId);
-        WarehouseStep(() => WarehouseReadyToShip, m => m.FulfillmentId);
-        WarehouseStep(() => WarehouseShipped, m => m.FulfillmentId);
-        WarehouseStep(() => WarehouseCompleted, m => m.FulfillmentId);
-        WarehouseStep(() => WarehouseCancelled, m => m.FulfillmentId);
-
         Initially(
             FollowDeadline(When(Planned)
                 .Then(c => Open(c.Saga, c.Message))
@@ -71,14 +62,8 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         DuringAny(When(DeadlineReached.Received).ThenAsync(PublishOverdueAsync));
         DuringAny(FollowDeadline(When(HoldExpired.Received).ThenAsync(c => ReleaseHeldAsync(c, StepRelease.Window))));
 
-        Step(WarehousePickingStarted, Picking, m => Arrived(Picking, m.OccurredAt));
-        Step(WarehousePicked, Picked, m => Arrived(Picked, m.OccurredAt));
-        Step(WarehousePackingStarted, Packing, m => Arrived(Packing, m.OccurredAt));
-        Step(WarehousePacked, Packed, m => Arrived(Packed, m.OccurredAt));
-        Step(WarehouseReadyToShip, Ready, m => Arrived(Ready, m.OccurredAt));
-        Step(WarehouseShipped, Shipped, m => Arrived(Shipped, m.OccurredAt) with { Carrier = m.Carrier, TrackingNumber = m.TrackingNumber });
-        Step(WarehouseCompleted, Completed, m => Arrived(Completed, m.OccurredAt));
-        Cancellation(WarehouseCancelled, m => m.OccurredAt, m => m.Reason);
+        // One event per warehouse step of the contract's list, each taken as its rule says (FulfillmentSteps.Outcome).
+        WarehouseSteps.Accept(new WarehouseStepEvents(this));
         Cancellation(CancelledWithOrder, m => m.RequestedAt, m => m.Reason);
     }
 
@@ -95,14 +80,6 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
 
     public Event<FulfillmentPlanned> Planned { get; } = null!;
     public Event<CancelledWithOrder> CancelledWithOrder { get; } = null!;
-    public Event<WarehousePickingStarted> WarehousePickingStarted { get; } = null!;
-    public Event<WarehousePicked> WarehousePicked { get; } = null!;
-    public Event<WarehousePackingStarted> WarehousePackingStarted { get; } = null!;
-    public Event<WarehousePacked> WarehousePacked { get; } = null!;
-    public Event<WarehouseReadyToShip> WarehouseReadyToShip { get; } = null!;
-    public Event<WarehouseShipped> WarehouseShipped { get; } = null!;
-    public Event<WarehouseCompleted> WarehouseCompleted { get; } = null!;
-    public Event<WarehouseCancelled> WarehouseCancelled { get; } = null!;
     public Schedule<FulfillmentState, FulfillmentDeadlineReached> DeadlineReached { get; } = null!;
     public Schedule<FulfillmentState, FulfillmentHoldExpired> HoldExpired { get; } = null!;
 
@@ -116,10 +93,10 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     /// says it applies, it is applied when it is the next step (or holding is off), and held otherwise (<see cref="Holds"/>); the hold
     /// window's end is scheduled with the first step held and cancelled when the last held step is applied.
     /// </summary>
-    void Step<T>(Event<T> step, State target, Func<T, HeldStep> arrived)
+    void Step<T>(Event<T> step, string status, Func<T, HeldStep> arrived)
         where T : class
     {
-        var status = StatusOf(target);
+        var target = GetState(FulfillmentStatusMap.Table.StateOf(status));
         During(StatesWhere(status, StepOutcome.Applied),
             FollowDeadline(When(step)
                 .If(c => c.Saga.OrderCancellationClaimedAt is not null && FulfillmentSteps.HasShipped(status),
@@ -182,7 +159,7 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
     State[] StatesWhere(string status, params StepOutcome[] outcomes) =>
         [.. Progression.Where(state => outcomes.Contains(FulfillmentSteps.Outcome(StatusOf(state), status)))];
 
-    static HeldStep Arrived(State target, DateTimeOffset occurredAt) => new(StatusOf(target), occurredAt, DateTimeOffset.UtcNow);
+    static HeldStep Arrived(string status, DateTimeOffset occurredAt) => new(status, occurredAt, DateTimeOffset.UtcNow);
 
     /// <summary>Whether a step to <paramref name="status"/> waits for the steps before it: it is not the next one, and holding is on.</summary>
     bool Holds(FulfillmentState fulfillment, string status) =>
@@ -320,11 +297,28 @@ public sealed class FulfillmentStateMachine : MassTransitStateMachine<Fulfillmen
         });
     }
 
-    void WarehouseStep<T>(System.Linq.Expressions.Expression<Func<Event<T>>> step, Func<T, Guid> fulfillmentId)
-        where T : class =>
-        Event(step, e =>
+    /// <summary>
+    /// Declares a warehouse step's event, named after its message (an unknown fulfillment id is rejected), and binds it: a
+    /// cancellation at once, any other step as a step to its status (held when ahead of its turn).
+    /// </summary>
+    sealed class WarehouseStepEvents(FulfillmentStateMachine machine) : IWarehouseStepVisitor
+    {
+        public void Visit<T>(WarehouseStep step, Func<T, Guid> fulfillmentId)
+            where T : class
         {
-            e.CorrelateById(c => fulfillmentId(c.Message));
-            e.OnMissingInstance(m => m.Execute(c => throw new UnknownFulfillmentException(fulfillmentId(c.Message))));
-        });
+            var arrived = machine.Event<T>(typeof(T).Name, e =>
+            {
+                e.CorrelateById(c => fulfillmentId(c.Message));
+                e.OnMissingInstance(m => m.Execute(c => throw new UnknownFulfillmentException(fulfillmentId(c.Message))));
+            });
+            if (step.Status == FulfillmentStatuses.Cancelled)
+                machine.Cancellation(arrived, m => step.OccurredAtOf(m), m => (m as WarehouseCancelled)?.Reason);
+            else
+                machine.Step(arrived, step.Status, m => Arrived(step.Status, step.OccurredAtOf(m)) with
+                {
+                    Carrier = (m as WarehouseShipped)?.Carrier,
+                    TrackingNumber = (m as WarehouseShipped)?.TrackingNumber,
+                });
+        }
+    }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Operations.Connections;
-using OrderFulfillment.Operations.Messages;
 
 namespace OrderFulfillment.Operations.DeadLetters;
 
@@ -35,7 +34,7 @@ public sealed class ReplayForecaster(ServiceApi api)
         if (InvalidMessageReasons.Contains(letter.ShortExceptionType))
             return new(ReplayOutcome.WouldFail, $"the message itself is invalid ({letter.ShortExceptionType}); fix the producer and publish it again");
 
-        if (WarehouseStep.ByExchange(letter.MessageType) is { } step)
+        if (WarehouseSteps.ByExchange(letter.MessageType) is { } step)
             return await WarehouseStepAsync(step, letter, ct);
         return letter.MessageType switch
         {
@@ -57,7 +56,7 @@ public sealed class ReplayForecaster(ServiceApi api)
         var cancelledFrom = current == FulfillmentStatuses.Cancelled
             ? fulfillment.Items("history").LastOrDefault(h => h.Text("status") == FulfillmentStatuses.Cancelled).Text("previousStatus")
             : null;
-        var target = step.TargetStatus;
+        var target = step.Status;
         return FulfillmentSteps.Outcome(current, target, cancelledFrom) switch
         {
             StepOutcome.Applied => new(ReplayOutcome.Applied, $"{current} → {target}"),

@@ -8,8 +8,8 @@ namespace OrderFulfillment.OrderService.OrderStatus;
 /// The customer-facing status of an order, one state per order status of the contract (as the fulfillment saga has one
 /// per fulfillment status). It starts on order.confirmed, follows the order's fulfillments through
 /// fulfillment.status_changed and delivery.confirmed, and moves to the status they call for whenever that is a step
-/// forward (<see cref="OrderStatusRules"/>), publishing order.status_changed. Every message received is recorded on the
-/// order's timeline, with what it did.
+/// forward (<see cref="OrderStatusRules"/>), publishing order.status_changed: each such step is a declared transition.
+/// Every message received is recorded on the order's timeline, with what it did.
 /// </summary>
 public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
 {
@@ -32,25 +32,10 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
                 .TransitionTo(Confirmed)
                 .ThenAsync(StartAsync));
 
+        // Recorded on the timeline in every state; they never change the status themselves.
         DuringAny(
             When(OrderConfirmed)
                 .Then(c => RecordOnTimeline(c.Saga, Contracts.OrderConfirmed.Exchange, TimelineOutcomes.Duplicate, detail: "the order was confirmed before")),
-            When(FulfillmentStatusChanged)
-                .ThenAsync(c =>
-                {
-                    var outcome = OrderStatusRules.RecordFulfillment(c.Saga, c.Message);
-                    RecordOnTimeline(c.Saga, Contracts.FulfillmentStatusChanged.Exchange, outcome, c.Message.FulfillmentId,
-                        $"{c.Message.PreviousStatus ?? "-"} → {c.Message.Status} (sequence {c.Message.Sequence})");
-                    return SettleAsync(c, Contracts.FulfillmentStatusChanged.Exchange, c.Message.ChangedAt);
-                }),
-            When(DeliveryConfirmed)
-                .ThenAsync(c =>
-                {
-                    var outcome = OrderStatusRules.RecordDelivery(c.Saga, c.Message);
-                    RecordOnTimeline(c.Saga, Contracts.DeliveryConfirmed.Exchange, outcome, c.Message.FulfillmentId,
-                        outcome == TimelineOutcomes.Held ? "kept until the fulfillment has shipped" : null);
-                    return SettleAsync(c, Contracts.DeliveryConfirmed.Exchange, c.Message.DeliveredAt);
-                }),
             When(OrderCancellationRequested)
                 .Then(c => RecordOnTimeline(c.Saga, Contracts.OrderCancellationRequested.Exchange, TimelineOutcomes.Recorded, detail: c.Message.Reason)),
             When(OrderCancellationRefused)
@@ -59,6 +44,22 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
                 .Then(c => RecordOnTimeline(c.Saga, Contracts.FulfillmentOverdue.Exchange, OrderStatusRules.RecordOverdue(c.Saga, c.Message),
                     c.Message.FulfillmentId,
                     $"{c.Message.Status} since {ContractTimestamps.Write(c.Message.Since)}, deadline {ContractTimestamps.Write(c.Message.Deadline)}")));
+
+        // What a fulfillment reports is recorded (OrderStatusRules), then the order moves to the status its fulfillments
+        // call for, where that is a step forward from this state: one transition per pair OrderStatusRules.CanMove allows.
+        // A delivery for none of the order's fulfillments is rejected first, by the last activity of its branch: MassTransit
+        // wraps what an activity throws in an EventExecutionException when activities follow it, and the error queue and
+        // the retry policy would then see that type instead of FulfillmentNotInOrderException.
+        foreach (var from in Progression)
+        {
+            During(from,
+                Advance(from, When(FulfillmentStatusChanged).Then(RecordFulfillment), Contracts.FulfillmentStatusChanged.Exchange, m => m.ChangedAt),
+                When(DeliveryConfirmed).IfElse(c => OrderStatusRules.IsForAnotherFulfillment(c.Saga, c.Message),
+                    another => another.Then(c => throw new FulfillmentNotInOrderException(c.Saga.OrderId, c.Message.FulfillmentId)),
+                    known => Advance(from, known.Then(RecordDelivery), Contracts.DeliveryConfirmed.Exchange, m => m.DeliveredAt)));
+        }
+
+        During(Cancelled, When(FulfillmentStatusChanged).Then(RecordFulfillment), When(DeliveryConfirmed).Then(RecordDelivery));
     }
 
     public State Confirmed { get; } = null!;
@@ -95,27 +96,59 @@ public sealed class OrderStateMachine : MassTransitStateMachine<OrderState>
         });
     }
 
-    /// <summary>Moves to the status the fulfillments call for and publishes order.status_changed, when that is a step forward.</summary>
-    async Task SettleAsync<T>(BehaviorContext<OrderState, T> context, string cause, DateTimeOffset at)
+    /// <summary>The states in the order of their statuses (cancelled, terminal, apart).</summary>
+    State[] Progression => [Confirmed, Processing, PartiallyShipped, Shipped, PartiallyDelivered, Delivered];
+
+    static string StatusOf(State state) => OrderStatusMap.Table.StatusOf(state.Name);
+
+    /// <summary>
+    /// From <paramref name="from"/>, a transition to each state whose status <see cref="OrderStatusRules.CanMove"/> allows,
+    /// taken when it is the one <see cref="OrderStatusRules.Derive"/> gives; it publishes order.status_changed.
+    /// </summary>
+    EventActivityBinder<OrderState, T> Advance<T>(State from, EventActivityBinder<OrderState, T> binder, string cause, Func<T, DateTimeOffset> at)
+        where T : class
+    {
+        var previous = StatusOf(from);
+        foreach (var to in States.Where(state => state != Initial && state != Final && OrderStatusRules.CanMove(previous, StatusOf(state))))
+        {
+            var status = StatusOf(to);
+            binder = binder.If(c => OrderStatusRules.Derive(c.Saga) == status, advance => advance
+                .TransitionTo(to)
+                .ThenAsync(c => AnnounceAsync(c, previous, status, cause, at(c.Message))));
+        }
+
+        return binder;
+    }
+
+    Task AnnounceAsync<T>(BehaviorContext<OrderState, T> context, string previous, string status, string cause, DateTimeOffset at)
         where T : class
     {
         var order = context.Saga;
-        var derived = OrderStatusRules.Derive(order);
-        if (!OrderStatusRules.IsAdvance(order.Status, derived))
-            return;
-
-        var previous = order.Status;
-        await context.TransitionToState(GetState(OrderStatusMap.Table.StateOf(derived)));
-        RecordOnTimeline(order, cause, TimelineOutcomes.StatusChanged, previous: previous, status: derived);
-        _metrics.Transition("order", derived);
-        await context.Publish(new OrderStatusChanged
+        RecordOnTimeline(order, cause, TimelineOutcomes.StatusChanged, previous: previous, status: status);
+        _metrics.Transition("order", status);
+        return context.Publish(new OrderStatusChanged
         {
             OrderId = order.OrderId,
             PreviousStatus = previous,
-            Status = derived,
+            Status = status,
             ChangedAt = at,
             Cause = cause,
         });
+    }
+
+    static void RecordFulfillment(BehaviorContext<OrderState, FulfillmentStatusChanged> context)
+    {
+        var change = context.Message;
+        var outcome = OrderStatusRules.RecordFulfillment(context.Saga, change);
+        RecordOnTimeline(context.Saga, Contracts.FulfillmentStatusChanged.Exchange, outcome, change.FulfillmentId,
+            $"{change.PreviousStatus ?? "-"} → {change.Status} (sequence {change.Sequence})");
+    }
+
+    static void RecordDelivery(BehaviorContext<OrderState, DeliveryConfirmed> context)
+    {
+        var outcome = OrderStatusRules.RecordDelivery(context.Saga, context.Message);
+        RecordOnTimeline(context.Saga, Contracts.DeliveryConfirmed.Exchange, outcome, context.Message.FulfillmentId,
+            outcome == TimelineOutcomes.Held ? "kept until the fulfillment has shipped" : null);
     }
 
     /// <summary>Adds an entry to the order's timeline: the message received, and what it did.</summary>

@@ -52,11 +52,7 @@ public static class OrderStatusRules
     /// <summary>Records a delivery; one for a fulfillment that has not shipped (yet) is held until it has.</summary>
     public static string RecordDelivery(OrderState order, DeliveryConfirmed delivery)
     {
-        ArgumentNullException.ThrowIfNull(order);
-        ArgumentNullException.ThrowIfNull(delivery);
-        var announced = order.Fulfillments.Count(f => f.Sequence > 0);
-        var known = order.Fulfillments.Any(f => f.FulfillmentId == delivery.FulfillmentId && f.Sequence > 0);
-        if (!known && order.FulfillmentCount > 0 && announced >= order.FulfillmentCount)
+        if (IsForAnotherFulfillment(order, delivery))
             throw new FulfillmentNotInOrderException(order.OrderId, delivery.FulfillmentId);
 
         var fulfillment = Track(order, delivery.FulfillmentId);
@@ -66,6 +62,16 @@ public static class OrderStatusRules
         fulfillment.Carrier ??= delivery.Carrier;
         fulfillment.TrackingNumber ??= delivery.TrackingNumber;
         return HasShipped(fulfillment) ? TimelineOutcomes.Recorded : TimelineOutcomes.Held;
+    }
+
+    /// <summary>Whether a delivery names none of the order's fulfillments, once all of them have been announced.</summary>
+    public static bool IsForAnotherFulfillment(OrderState order, DeliveryConfirmed delivery)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(delivery);
+        var announced = order.Fulfillments.Count(f => f.Sequence > 0);
+        var known = order.Fulfillments.Any(f => f.FulfillmentId == delivery.FulfillmentId && f.Sequence > 0);
+        return !known && order.FulfillmentCount > 0 && announced >= order.FulfillmentCount;
     }
 
     /// <summary>Rule 3: the status the fulfillments call for, before the no-regression rule.</summary>
@@ -102,6 +108,14 @@ public static class OrderStatusRules
             return true;
         return Rank(next) > Rank(current);
     }
+
+    /// <summary>
+    /// Whether an order in <paramref name="current"/> can move to <paramref name="next"/>: forward (<see cref="IsAdvance"/>),
+    /// and to cancelled only before any of its fulfillments shipped (a shipped fulfillment is never cancelled, rule 2).
+    /// The order machine declares a transition for each such pair.
+    /// </summary>
+    public static bool CanMove(string current, string next) =>
+        IsAdvance(current, next) && (next != OrderStatuses.Cancelled || Rank(current) < Rank(OrderStatuses.PartiallyShipped));
 
     static bool HasShipped(TrackedFulfillment fulfillment) => FulfillmentSteps.HasShipped(fulfillment.Status);
 

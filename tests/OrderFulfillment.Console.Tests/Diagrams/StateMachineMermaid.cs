@@ -8,9 +8,9 @@ namespace OrderFulfillment.Console.Tests.Diagrams;
 public sealed record CodeTransition(string From, string To, string When);
 
 /// <summary>
-/// Writes a saga state machine as a Mermaid state diagram, from the machine itself: MassTransit's graph of it
-/// (<c>GetGraph()</c>: state → event → state), plus, as a loop on the state, the events a state accepts
-/// (<c>NextEvents</c>) that appear nowhere in the graph (DuringAny handlers that record without a transition), as a note on the state.
+/// Writes a saga state machine as a Mermaid state diagram, from the machine itself: its declared transitions (a visitor
+/// over each state's behaviour: state → event → state), plus the events a state accepts (<c>NextEvents</c>) that lead
+/// nowhere (DuringAny handlers that record without a transition), as a note on the state.
 /// Ignored events (duplicates, stale steps) are left out. Each state is labelled with its contract status(es).
 /// </summary>
 public static class StateMachineMermaid
@@ -19,18 +19,14 @@ public static class StateMachineMermaid
         IReadOnlyList<CodeTransition>? inCode = null)
         where TInstance : class, SagaStateMachineInstance
     {
-        var graph = machine.GetGraph();
+        // (from, event, to), as the machine declares them: each TransitionTo in a state's behaviour for an event,
+        // conditional ones included (MassTransit's own graph joins every state that takes an event to every state the
+        // event leads to, from whichever state).
         var states = machine.States.Where(s => s != machine.Initial && s != machine.Final).ToList();
-        var targets = graph.Edges.Where(e => e.From.VertexType == typeof(Event)).ToLookup(e => e.From.Title, e => e.To.Title);
-        var inGraph = graph.Edges.Where(e => e.From.VertexType == typeof(Event)).Select(e => e.From.Title).ToHashSet(StringComparer.Ordinal);
-
-        // (from, event, to), as the graph has them
-        var steps = new List<(string From, string Event, string To)>();
-        foreach (var edge in graph.Edges.Where(e => e.From.VertexType == typeof(State)))
-        {
-            foreach (var to in targets[edge.To.Title].DefaultIfEmpty(edge.From.Title))
-                steps.Add((edge.From.Title, edge.To.Title, to));
-        }
+        var transitions = new TransitionCollector<TInstance>();
+        machine.Accept(transitions);
+        var steps = transitions.Steps.Distinct().ToList();
+        var inGraph = steps.Select(s => s.Event).ToHashSet(StringComparer.Ordinal);
 
         foreach (var state in states)
         {
@@ -88,4 +84,56 @@ public static class StateMachineMermaid
     static string Node<TInstance>(MassTransitStateMachine<TInstance> machine, string state)
         where TInstance : class, SagaStateMachineInstance =>
         state == machine.Initial.Name || state == machine.Final.Name ? "[*]" : state;
+
+    /// <summary>Each <c>TransitionTo</c> with the state and event whose behaviour holds it.</summary>
+    sealed class TransitionCollector<TInstance> : StateMachineVisitor
+        where TInstance : class, SagaStateMachineInstance
+    {
+        string _state = "";
+        string _event = "";
+
+        public List<(string From, string Event, string To)> Steps { get; } = [];
+
+        public void Visit(State state, Action<State> next)
+        {
+            _state = state.Name;
+            next(state);
+        }
+
+        public void Visit(Event @event, Action<Event> next)
+        {
+            _event = @event.Name;
+            next(@event);
+        }
+
+        public void Visit<TMessage>(Event<TMessage> @event, Action<Event<TMessage>> next)
+            where TMessage : class
+        {
+            _event = @event.Name;
+            next(@event);
+        }
+
+        public void Visit(IStateMachineActivity activity) => Visit(activity, _ => { });
+
+        public void Visit(IStateMachineActivity activity, Action<IStateMachineActivity> next)
+        {
+            if (activity is TransitionActivity<TInstance> transition)
+                Steps.Add((_state, _event, transition.ToState.Name));
+            next(activity);
+        }
+
+        public void Visit<T>(IBehavior<T> behavior)
+            where T : class, SagaStateMachineInstance => Visit(behavior, _ => { });
+
+        public void Visit<T>(IBehavior<T> behavior, Action<IBehavior<T>> next)
+            where T : class, SagaStateMachineInstance => next(behavior);
+
+        public void Visit<T, TMessage>(IBehavior<T, TMessage> behavior)
+            where T : class, SagaStateMachineInstance
+            where TMessage : class => Visit(behavior, _ => { });
+
+        public void Visit<T, TMessage>(IBehavior<T, TMessage> behavior, Action<IBehavior<T, TMessage>> next)
+            where T : class, SagaStateMachineInstance
+            where TMessage : class => next(behavior);
+    }
 }

@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Persistence;
 
-namespace OrderFulfillment.Messaging;
+namespace OrderFulfillment.Hosting;
 
 /// <summary>
 /// Holds every message while the database does not answer, and runs again a message whose processing (retries included)
