@@ -15,7 +15,10 @@ namespace OrderFulfillment.Messaging;
 /// says why events stopped, so a Warning line when the broker blocks (EventId 9211, with RabbitMQ's reason, e.g.
 /// <c>low on disk</c>) and one when it unblocks (9212), and /health/ready reports Degraded meanwhile.
 /// </summary>
-/// <remarks>MassTransit does not watch <c>connection.blocked</c>; each receive endpoint's connection pipe hands its connection here.</remarks>
+/// <remarks>
+/// MassTransit does not watch <c>connection.blocked</c>. Each receive endpoint's channel pipe hands the connection of its
+/// channel here (MassTransit 8 builds no receive endpoint's connection pipe: <c>ConfigureConnection</c> would never run).
+/// </remarks>
 public sealed partial class BrokerFlowControl(ILoggerFactory loggerFactory)
 {
     readonly ILogger _logger = loggerFactory.CreateLogger("OrderFulfillment.BrokerFlowControl");
@@ -28,7 +31,7 @@ public sealed partial class BrokerFlowControl(ILoggerFactory loggerFactory)
     /// <summary>RabbitMQ's reason for the block (<c>low on disk</c>, <c>low on memory</c>), while blocked.</summary>
     public string? BlockedReason { get; private set; }
 
-    /// <summary>Watches every durable receive endpoint's connection (one per bus; a new one after each reconnect).</summary>
+    /// <summary>Watches every receive endpoint's connection (one per bus; a new one after each reconnect).</summary>
     public void WatchConnections(IRabbitMqBusFactoryConfigurator cfg)
     {
         ArgumentNullException.ThrowIfNull(cfg);
@@ -42,6 +45,7 @@ public sealed partial class BrokerFlowControl(ILoggerFactory loggerFactory)
         connection.ConnectionBlockedAsync += OnBlockedAsync;
         connection.ConnectionUnblockedAsync += OnUnblockedAsync;
         connection.ConnectionShutdownAsync += OnShutdownAsync;
+        LogWatching(connection.ClientProvidedName ?? "unnamed", connection.Endpoint.ToString());
     }
 
     Task OnBlockedAsync(object sender, ConnectionBlockedEventArgs blocked)
@@ -86,6 +90,9 @@ public sealed partial class BrokerFlowControl(ILoggerFactory loggerFactory)
         return Task.CompletedTask;
     }
 
+    [LoggerMessage(EventId = 9210, Level = LogLevel.Debug, Message = "Watching RabbitMQ connection {ConnectionName} to {Endpoint} for connection.blocked")]
+    partial void LogWatching(string connectionName, string endpoint);
+
     [LoggerMessage(EventId = 9211, Level = LogLevel.Warning,
         Message = "RabbitMQ blocked publishing ({Reason}: a resource alarm is on): outbox delivery waits, committed events are kept until it unblocks")]
     partial void LogBlocked(string reason);
@@ -100,15 +107,15 @@ public sealed partial class BrokerFlowControl(ILoggerFactory loggerFactory)
             where T : IReceiveEndpointConfigurator
         {
             if (configurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-                rabbit.ConfigureConnection(connection => connection.UseFilter(new WatchFilter(flowControl)));
+                rabbit.ConfigureChannel(channel => channel.UseFilter(new WatchFilter(flowControl)));
         }
     }
 
-    sealed class WatchFilter(BrokerFlowControl flowControl) : IFilter<ConnectionContext>
+    sealed class WatchFilter(BrokerFlowControl flowControl) : IFilter<ChannelContext>
     {
-        public Task Send(ConnectionContext context, IPipe<ConnectionContext> next)
+        public Task Send(ChannelContext context, IPipe<ChannelContext> next)
         {
-            flowControl.Watch(context.Connection);
+            flowControl.Watch(context.ConnectionContext.Connection);
             return next.Send(context);
         }
 
