@@ -56,7 +56,7 @@ public sealed partial class DatabaseAvailability<TDbContext>
     /// <summary>When the pause began, while paused; otherwise null.</summary>
     public DateTimeOffset? PausedSince { get; private set; }
 
-    /// <summary>Whether message consumption and outbox delivery are paused because the database does not answer.</summary>
+    /// <summary>Whether message consumption and outbox delivery are paused because the database does not answer or cannot write.</summary>
     public bool IsPaused => !_available.Task.IsCompleted;
 
     /// <summary>Why consumption is paused, for /health/ready: the database does not answer, or cannot write.</summary>
@@ -149,8 +149,10 @@ public sealed partial class DatabaseAvailability<TDbContext>
         while (!await ProbeAsync(diskFull, CancellationToken.None).ConfigureAwait(false))
             await Task.Delay(ProbeInterval).ConfigureAwait(false);
 
-        // Every pooled connection was opened before the outage and is broken: new ones for everything after the pause.
-        NpgsqlConnection.ClearAllPools();
+        // Every pooled connection was opened before the outage and is broken: new ones for everything after the pause. A
+        // full disk breaks no connection.
+        if (!diskFull)
+            NpgsqlConnection.ClearAllPools();
         var pausedFor = DateTimeOffset.UtcNow - (PausedSince ?? DateTimeOffset.UtcNow);
         lock (_gate)
         {
