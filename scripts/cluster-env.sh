@@ -12,6 +12,8 @@ CLUSTER_NODES=(1 2 3)
 CLUSTER_USER=${RabbitMq__Username:-orderfulfillment}
 CLUSTER_PASSWORD=${RabbitMq__Password:-orderfulfillment}
 CLUSTER_TIMEOUT=${CLUSTER_UP_TIMEOUT:-180}
+# Each node's disk_free_limit; cluster-node.sh disk-ok sets it back after disk-alarm.
+CLUSTER_DISK_FREE_LIMIT=200MB
 RABBIT_HOME=/var/lib/rabbitmq
 
 cluster_die() {
@@ -90,7 +92,7 @@ management.tcp.ip = 127.0.0.1
 management.tcp.port = $(node_management_port "$1")
 # Three nodes share a small machine with the dev broker, PostgreSQL and the services.
 vm_memory_high_watermark.relative = 0.1
-disk_free_limit.absolute = 200MB
+disk_free_limit.absolute = $CLUSTER_DISK_FREE_LIMIT
 cluster_partition_handling = pause_minority
 EOF
   printf '[rabbitmq_management].\n' >"$dir/enabled_plugins"

@@ -4,13 +4,17 @@
 #   scripts/cluster-node.sh kill N    SIGKILL node N's Erlang VM: no shutdown at all
 #   scripts/cluster-node.sh start N   start node N again and wait until it runs and serves management
 #   scripts/cluster-node.sh pid N     print node N's Erlang VM pid (exit 1 when it is not running)
+#   scripts/cluster-node.sh disk-alarm N  raise node N's disk alarm without filling the disk: its disk_free_limit is set
+#                                     above the free space (RabbitMQ then blocks every publishing connection of the cluster)
+#   scripts/cluster-node.sh disk-ok N     set node N's disk_free_limit back to the configured one (the alarm clears)
 # Quiet unless something fails. Needs root.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/cluster-env.sh"
 
 action=${1:-}
 node=${2:-}
-[[ $node =~ ^[123]$ ]] || cluster_die "usage: cluster-node.sh stop|kill|start|pid 1|2|3"
+usage="usage: cluster-node.sh stop|kill|start|pid|disk-alarm|disk-ok 1|2|3"
+[[ $node =~ ^[123]$ ]] || cluster_die "$usage"
 [[ $EUID -eq 0 ]] || cluster_die "must run as root"
 
 case "$action" in
@@ -36,5 +40,14 @@ case "$action" in
     node_await "$node"
     node_await_management "$node"
     ;;
-  *) cluster_die "usage: cluster-node.sh stop|kill|start|pid 1|2|3" ;;
+  disk-alarm)
+    free=$(df --output=avail -B1 "$(node_dir "$node")" | tail -n 1 | tr -d ' ')
+    CTL_TIMEOUT=60 cluster_quietly node_ctl "$node" -q set_disk_free_limit "$((free + 10 * 1024 * 1024 * 1024))" ||
+      cluster_die "set_disk_free_limit on $(node_name "$node") failed"
+    ;;
+  disk-ok)
+    CTL_TIMEOUT=60 cluster_quietly node_ctl "$node" -q set_disk_free_limit "$CLUSTER_DISK_FREE_LIMIT" ||
+      cluster_die "set_disk_free_limit on $(node_name "$node") failed"
+    ;;
+  *) cluster_die "$usage" ;;
 esac

@@ -50,7 +50,9 @@ public static class ServiceHosting
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         var keysConfigured = ApiKeyMiddleware.ConfiguredKeys(builder.Configuration).Length > 0;
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer(new ApiKeyOpenApi(keysConfigured)));
-        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+        builder.Services.TryAddSingleton<BrokerFlowControl>();
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<BrokerPublishingHealthCheck>("broker-publishing", tags: ["ready"]);
 
         // Every name on /metrics in Prometheus' conventions (docs/operations.md lists them): MassTransit's meter and two
         // gauges of System.Runtime are exported through MassTransitMetrics and ThreadPoolGauges, not as they are.
@@ -127,8 +129,20 @@ public static class ServiceHosting
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.FromResult(database.PausedSince is { } since
-                ? HealthCheckResult.Unhealthy($"message consumption paused since {since:O}: the database does not answer")
+                ? HealthCheckResult.Unhealthy($"message consumption paused since {since:O}: {database.PauseReason}")
                 : HealthCheckResult.Healthy("consuming"));
+    }
+
+    /// <summary>
+    /// Degraded (still 200: the service consumes and answers) while RabbitMQ blocks its publishing for a resource alarm
+    /// (<see cref="BrokerFlowControl"/>): events wait in the outbox.
+    /// </summary>
+    sealed class BrokerPublishingHealthCheck(BrokerFlowControl flowControl) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(flowControl.BlockedSince is { } since
+                ? HealthCheckResult.Degraded($"RabbitMQ has blocked publishing since {since:O} ({flowControl.BlockedReason}): events wait in the outbox")
+                : HealthCheckResult.Healthy("publishing"));
     }
 
     sealed class MigrationsHealthCheck<TDbContext>(TDbContext dbContext) : IHealthCheck

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using MassTransit;
 using MassTransit.Middleware;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderFulfillment.Contracts;
@@ -21,6 +22,7 @@ public static class ContractBusConfiguration
         ArgumentNullException.ThrowIfNull(bus);
         // MassTransit would report usage to its vendor's server: nothing leaves the deployment unasked.
         bus.DisableUsageTelemetry();
+        bus.TryAddSingleton<BrokerFlowControl>();
         bus.UsingRabbitMq((context, cfg) =>
         {
             var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
@@ -39,6 +41,7 @@ public static class ContractBusConfiguration
             cfg.ConfigureContractMessages();
             cfg.UseContractQueueType(options);
             cfg.DeclareErrorQueuesAtStart();
+            context.GetRequiredService<BrokerFlowControl>().WatchConnections(cfg);
             cfg.ConfigureEndpoints(context);
         });
     }

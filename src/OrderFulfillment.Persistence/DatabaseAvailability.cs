@@ -11,6 +11,8 @@ namespace OrderFulfillment.Persistence;
 /// opening a connection of its own; when that fails too, message consumption and outbox delivery pause
 /// (<see cref="WaitUntilAvailableAsync"/>) and a probe tries the database every second until it answers, then they resume.
 /// One Warning line when it pauses (EventId 9201) and one when it resumes (9202), however many messages were waiting.
+/// A database that answers but cannot write because its disk is full (<c>53100</c>) pauses the same way; its probe is a
+/// write that needs new disk space, and its lines are 9203 and 9204.
 /// </summary>
 /// <remarks>
 /// The retry policy alone is shorter than a failover or a maintenance restart (30-60 s): without the pause, every message
@@ -23,12 +25,24 @@ public sealed partial class DatabaseAvailability<TDbContext>
     /// <summary>PostgreSQL's codes for a server that went away or cannot be reached: shutdown, connection failures.</summary>
     static readonly HashSet<string> OutageSqlStates = ["57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"];
 
+    /// <summary>PostgreSQL's <c>disk_full</c>: a file could not be extended. Reads still work; a retry cannot mend it.</summary>
+    const string DiskFullSqlState = "53100";
+
+    // A temporary table of a few pages lives in the database's own tablespace: creating it needs new disk space there,
+    // which is what a service's inserts need. ON COMMIT DROP leaves nothing behind.
+    const string WriteProbe = """
+        BEGIN;
+        CREATE TEMPORARY TABLE orderfulfillment_write_probe ON COMMIT DROP AS SELECT repeat('x', 1000) AS filler FROM generate_series(1, 24);
+        COMMIT;
+        """;
+
     static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
 
     readonly IServiceScopeFactory _scopeFactory;
     readonly ILogger _logger;
     readonly Lock _gate = new();
     TaskCompletionSource _available = CompletedSource();
+    bool _pausedForDiskFull;
     string? _probeConnectionString;
 
     /// <summary>Creates the availability of <typeparamref name="TDbContext"/>'s database; one per process.</summary>
@@ -42,12 +56,16 @@ public sealed partial class DatabaseAvailability<TDbContext>
     /// <summary>When the pause began, while paused; otherwise null.</summary>
     public DateTimeOffset? PausedSince { get; private set; }
 
-    /// <summary>Whether message consumption and outbox delivery are paused because the database does not answer.</summary>
+    /// <summary>Whether message consumption and outbox delivery are paused because the database does not answer or cannot write.</summary>
     public bool IsPaused => !_available.Task.IsCompleted;
+
+    /// <summary>Why consumption is paused, for /health/ready: the database does not answer, or cannot write.</summary>
+    public string PauseReason => _pausedForDiskFull ? "the database cannot write (disk full)" : "the database does not answer";
 
     /// <summary>
     /// Whether <paramref name="exception"/> (or one it wraps) says the database is unreachable: PostgreSQL shutting down or
-    /// refusing (<c>57P01</c>, <c>57P03</c>, <c>08xxx</c>), a connection refused or broken, a timeout while connecting or reading.
+    /// refusing (<c>57P01</c>, <c>57P03</c>, <c>08xxx</c>), a connection refused or broken, a timeout while connecting or reading;
+    /// or that it cannot write because its disk is full (<c>53100</c>, <see cref="IsDiskFull"/>).
     /// Concurrency conflicts and serialization failures are not outages.
     /// </summary>
     public static bool IsOutage(Exception? exception)
@@ -57,7 +75,7 @@ public sealed partial class DatabaseAvailability<TDbContext>
             switch (current)
             {
                 case PostgresException postgres:
-                    return OutageSqlStates.Contains(postgres.SqlState);
+                    return OutageSqlStates.Contains(postgres.SqlState) || postgres.SqlState == DiskFullSqlState;
                 case NpgsqlException npgsql when npgsql.IsTransient:
                 case SocketException:
                 case TimeoutException:
@@ -70,21 +88,41 @@ public sealed partial class DatabaseAvailability<TDbContext>
         return false;
     }
 
+    /// <summary>Whether <paramref name="exception"/> (or one it wraps) is PostgreSQL's <c>disk_full</c> (<c>53100</c>).</summary>
+    public static bool IsDiskFull(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case PostgresException postgres:
+                    return postgres.SqlState == DiskFullSqlState;
+                case AggregateException aggregate when aggregate.InnerExceptions.Any(IsDiskFull):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Completes at once while the database answers; while paused, when it answers again.</summary>
     public Task WaitUntilAvailableAsync(CancellationToken cancellationToken) => _available.Task.WaitAsync(cancellationToken);
 
     /// <summary>
     /// Called with a failure that <see cref="IsOutage"/> recognised: true when the database is (now) paused as unreachable,
-    /// false when a connection of its own gets through (the failure was one broken connection; the pool is cleared).
+    /// false when a connection of its own gets through (the failure was one broken connection; the pool is cleared). A disk
+    /// full failure is confirmed by a write of its own instead: true while that write fails too.
     /// </summary>
     public async Task<bool> ConfirmOutageAsync(Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(exception);
         if (IsPaused)
             return true;
-        if (await ProbeAsync(cancellationToken).ConfigureAwait(false))
+        var diskFull = IsDiskFull(exception);
+        if (await ProbeAsync(diskFull, cancellationToken).ConfigureAwait(false))
         {
-            NpgsqlConnection.ClearAllPools();
+            if (!diskFull)
+                NpgsqlConnection.ClearAllPools();
             return false;
         }
 
@@ -93,22 +131,28 @@ public sealed partial class DatabaseAvailability<TDbContext>
             if (IsPaused)
                 return true;
             _available = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pausedForDiskFull = diskFull;
             PausedSince = DateTimeOffset.UtcNow;
         }
 
         var reason = exception.GetBaseException();
-        LogPaused(reason.GetType().Name, reason.Message);
-        _ = Task.Run(ProbeUntilAvailableAsync, CancellationToken.None);
+        if (diskFull)
+            LogPausedForDiskFull(reason.GetType().Name, reason.Message);
+        else
+            LogPaused(reason.GetType().Name, reason.Message);
+        _ = Task.Run(() => ProbeUntilAvailableAsync(diskFull), CancellationToken.None);
         return true;
     }
 
-    async Task ProbeUntilAvailableAsync()
+    async Task ProbeUntilAvailableAsync(bool diskFull)
     {
-        while (!await ProbeAsync(CancellationToken.None).ConfigureAwait(false))
+        while (!await ProbeAsync(diskFull, CancellationToken.None).ConfigureAwait(false))
             await Task.Delay(ProbeInterval).ConfigureAwait(false);
 
-        // Every pooled connection was opened before the outage and is broken: new ones for everything after the pause.
-        NpgsqlConnection.ClearAllPools();
+        // Every pooled connection was opened before the outage and is broken: new ones for everything after the pause. A
+        // full disk breaks no connection.
+        if (!diskFull)
+            NpgsqlConnection.ClearAllPools();
         var pausedFor = DateTimeOffset.UtcNow - (PausedSince ?? DateTimeOffset.UtcNow);
         lock (_gate)
         {
@@ -116,17 +160,23 @@ public sealed partial class DatabaseAvailability<TDbContext>
             _available.TrySetResult();
         }
 
-        LogResumed(pausedFor.TotalSeconds);
+        if (diskFull)
+            LogWritesAgain(pausedFor.TotalSeconds);
+        else
+            LogResumed(pausedFor.TotalSeconds);
     }
 
-    /// <summary>Opens a connection of its own (no pool, 2 s timeout) and runs <c>SELECT 1</c>.</summary>
-    async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a connection of its own (no pool, 2 s timeout) and runs <c>SELECT 1</c>, or, for a full disk, a write that needs
+    /// new disk space (<see cref="WriteProbe"/>).
+    /// </summary>
+    async Task<bool> ProbeAsync(bool write, CancellationToken cancellationToken)
     {
         try
         {
             await using var connection = new NpgsqlConnection(ProbeConnectionString());
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await using var command = new NpgsqlCommand(write ? WriteProbe : "SELECT 1", connection);
             await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -161,4 +211,12 @@ public sealed partial class DatabaseAvailability<TDbContext>
     [LoggerMessage(EventId = 9202, Level = LogLevel.Warning,
         Message = "Database answers again after {PausedSeconds:0.0} s: message consumption and outbox delivery resumed")]
     partial void LogResumed(double pausedSeconds);
+
+    [LoggerMessage(EventId = 9203, Level = LogLevel.Warning,
+        Message = "Database cannot write, disk full ({Reason}: {ReasonMessage}): message consumption and outbox delivery paused until a write succeeds")]
+    partial void LogPausedForDiskFull(string reason, string reasonMessage);
+
+    [LoggerMessage(EventId = 9204, Level = LogLevel.Warning,
+        Message = "Database writes again after {PausedSeconds:0.0} s: message consumption and outbox delivery resumed")]
+    partial void LogWritesAgain(double pausedSeconds);
 }

@@ -50,13 +50,15 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
             {
                 await database.WaitUntilAvailableAsync(stoppingToken).ConfigureAwait(false);
                 await PromoteDueAsync(stoppingToken).ConfigureAwait(false);
-                var result = await DeliverBatchAsync(stoppingToken).ConfigureAwait(false);
-                failures = 0;
+                // Sampled before the batch: while delivery fails (a broker that blocks publishing) the gauges still grow.
                 if (DateTime.UtcNow >= _nextBacklogSample)
                 {
                     _nextBacklogSample = DateTime.UtcNow + BacklogSampleInterval;
                     await SampleBacklogAsync(stoppingToken).ConfigureAwait(false);
                 }
+
+                var result = await DeliverBatchAsync(stoppingToken).ConfigureAwait(false);
+                failures = 0;
 
                 if (result == BatchResult.Full)
                     continue;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -106,6 +107,20 @@ public sealed class ClusterBroker : IAsyncDisposable
 
     public static Task StartNodeAsync(int node) => RunScriptAsync("cluster-node.sh", "start", node.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>Raises node's disk alarm without filling the disk (its <c>disk_free_limit</c> above the free space).</summary>
+    public static Task RaiseDiskAlarmAsync(int node) => RunScriptAsync("cluster-node.sh", "disk-alarm", node.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Sets node's <c>disk_free_limit</c> back to the configured one: the alarm clears.</summary>
+    public static Task ClearDiskAlarmAsync(int node) => RunScriptAsync("cluster-node.sh", "disk-ok", node.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Whether a resource alarm is in effect anywhere in the cluster (the management API's health check answers 503).</summary>
+    public static async Task<bool> AlarmInEffectAsync()
+    {
+        using var http = Management(ClientNode);
+        using var response = await http.GetAsync("api/health/checks/alarms");
+        return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+    }
+
     /// <summary>Every node is a running member again (the next test needs the whole cluster).</summary>
     public static async Task<int> RunningNodesAsync()
     {
@@ -114,7 +129,7 @@ public sealed class ClusterBroker : IAsyncDisposable
         return nodes.EnumerateArray().Count(n => n.GetProperty("running").GetBoolean());
     }
 
-    static HttpClient Management(int node)
+    internal static HttpClient Management(int node)
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort(node)}/"), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+
+namespace OrderFulfillment.IntegrationTests.Reliability;
+
+/// <summary>What the fault tests look at: readiness, a fulfillment's history, the outbox, the error queues, a script's run.</summary>
+internal static class FaultChecks
+{
+    public static readonly string[] Lifecycle = ["pending", "planning", "picking", "picked", "packing", "packed", "ready", "shipped", "completed"];
+
+    /// <summary>/health/ready's status code and body (<c>Healthy</c>, <c>Degraded</c> or <c>Unhealthy</c>).</summary>
+    public static async Task<(HttpStatusCode Status, string Body)> ReadinessAsync(ServiceProcess service)
+    {
+        using var http = service.Http();
+        using var response = await http.GetAsync("health/ready");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The fulfillments whose history, as the fulfillment service keeps it, is not the whole lifecycle in order.</summary>
+    public static async Task<List<string>> IncompleteHistoriesAsync(ServiceProcess fulfillments, IEnumerable<string> fulfillmentIds)
+    {
+        using var http = fulfillments.Http();
+        var problems = new List<string>();
+        foreach (var fulfillmentId in fulfillmentIds)
+        {
+            var view = await http.GetFromJsonAsync<JsonElement>($"fulfillments/{fulfillmentId}");
+            var history = view.GetProperty("history").EnumerateArray().OrderBy(h => h.GetProperty("sequence").GetInt32())
+                .Select(h => h.GetProperty("status").GetString()!).ToList();
+            if (!history.SequenceEqual(Lifecycle))
+                problems.Add($"{fulfillmentId} history {string.Join(",", history)}");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Outbox rows a service committed and has not delivered yet (the persistence library's <c>outbox_message</c>).</summary>
+    public static async Task<long> OutboxBacklogAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Every message in a vhost's <c>_error</c> queues: their names from a management API, their counts from the broker.</summary>
+    public static async Task<long> ErrorQueueMessagesAsync(HttpClient management, string virtualHost, PlainAmqp amqp)
+    {
+        var queues = await management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(virtualHost)}?columns=name");
+        long total = 0;
+        foreach (var queue in queues.EnumerateArray().Select(q => q.GetProperty("name").GetString()!).Where(n => n.EndsWith("_error", StringComparison.Ordinal)))
+            total += await amqp.MessageCountAsync(queue);
+        return total;
+    }
+
+    /// <summary>A service's log lines that contain <paramref name="text"/>.</summary>
+    public static List<string> LogLines(ServiceProcess service, string text) =>
+        service.Log.Where(l => l.Contains(text, StringComparison.Ordinal)).ToList();
+
+    /// <summary>Runs a script of scripts/ and returns its standard output; fails the test when it fails, unless <paramref name="mayFail"/>.</summary>
+    public static async Task<string> RunScriptAsync(string script, string arguments, bool mayFail = false)
+    {
+        var info = new ProcessStartInfo("bash", $"{RepositoryFile("scripts/" + script)} {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(mayFail || process.ExitCode == 0, $"scripts/{script} {arguments} failed ({process.ExitCode}): {await stderr}{stdout}");
+        return stdout.Trim();
+    }
+
+    static string RepositoryFile(string path)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrderFulfillment.sln")))
+            directory = directory.Parent;
+        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("OrderFulfillment.sln not found"), path);
+    }
+}
