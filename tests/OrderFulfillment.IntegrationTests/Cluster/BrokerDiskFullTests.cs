@@ -95,15 +95,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
                 "every fulfillment completed after the alarm");
             var lastEvent = clock.Elapsed;
 
-            var problems = new List<string>();
-            foreach (var fulfillmentId in fulfillmentIds)
-            {
-                var observed = events.Events.Where(e => e.Exchange == "fulfillment.status_changed" && e.Text("fulfillmentId") == fulfillmentId)
-                    .DistinctBy(e => e.Number("sequence")).Select(e => $"{e.Number("sequence")}:{e.Text("status")}").ToList();
-                var expected = FaultChecks.Lifecycle.Select((status, i) => $"{i + 1}:{status}").ToList();
-                if (!observed.SequenceEqual(expected))
-                    problems.Add($"{fulfillmentId} announced {string.Join(",", observed)}");
-            }
+            var problems = FaultChecks.NotAnnouncedInOrder(events.Events, fulfillmentIds);
 
             problems.AddRange(await FaultChecks.IncompleteHistoriesAsync(fulfillments, fulfillmentIds));
             using var management = ClusterBroker.Management(ClusterBroker.ClientNode);
@@ -124,10 +116,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
                 output.WriteLine($"{service}: {string.Join(" | ", blocked.Concat(unblocked))}");
             foreach (var (service, process) in services)
             {
-                var noisy = process.Log.Where(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)
-                                                   || l.Contains(" crit: ", StringComparison.Ordinal)).ToList();
-                output.WriteLine($"{service}: {noisy.Count} warning/error lines in all, by category: " +
-                                 string.Join(", ", noisy.GroupBy(l => l.Split(' ').ElementAtOrDefault(2) ?? "?").Select(g => $"{g.Key} {g.Count()}")));
+                output.WriteLine($"{service}: {FaultChecks.WarningsByCategory(process)}");
             }
 
             Assert.Empty(problems);

@@ -115,23 +115,9 @@ public sealed class DatabaseDiskFullTests(ITestOutputHelper output)
             await events.WaitForAsync(e => FulfillmentsAt(e, "completed").Count == Orders * 2, TimeSpan.FromMinutes(3),
                 "every fulfillment completed after space returned");
             var lastEvent = freed.Elapsed;
-            var readyBy = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while ((await FaultChecks.ReadinessAsync(system.Orders)).Status != HttpStatusCode.OK
-                   || (await FaultChecks.ReadinessAsync(system.Fulfillments)).Status != HttpStatusCode.OK)
-            {
-                Assert.True(DateTime.UtcNow < readyBy, "both services ready again within 30 s of the last event");
-                await Task.Delay(200);
-            }
+            await FaultChecks.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), system.Orders, system.Fulfillments);
 
-            var problems = new List<string>();
-            foreach (var fulfillmentId in fulfillmentIds)
-            {
-                var observed = events.Events.Where(e => e.Exchange == "fulfillment.status_changed" && e.Text("fulfillmentId") == fulfillmentId)
-                    .DistinctBy(e => e.Number("sequence")).Select(e => $"{e.Number("sequence")}:{e.Text("status")}").ToList();
-                var expected = FaultChecks.Lifecycle.Select((status, i) => $"{i + 1}:{status}").ToList();
-                if (!observed.SequenceEqual(expected))
-                    problems.Add($"{fulfillmentId} announced {string.Join(",", observed)}");
-            }
+            var problems = FaultChecks.NotAnnouncedInOrder(events.Events, fulfillmentIds);
 
             problems.AddRange(await FaultChecks.IncompleteHistoriesAsync(system.Fulfillments, fulfillmentIds));
             using var management = TestInfrastructure.ManagementClient();

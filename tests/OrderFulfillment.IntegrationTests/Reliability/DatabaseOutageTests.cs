@@ -24,7 +24,6 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     static readonly TimeSpan StepInterval = TimeSpan.FromSeconds(8);
     static readonly string[] Steps =
         ["warehouse.picking_started", "warehouse.picked", "warehouse.packing_started", "warehouse.packed", "warehouse.ready_to_ship", "warehouse.shipped", "warehouse.completed"];
-    static readonly string[] Lifecycle = ["pending", "planning", "picking", "picked", "packing", "packed", "ready", "shipped", "completed"];
     const string PausedLine = "paused until it answers";
     const string ResumedLine = "message consumption and outbox delivery resumed";
 
@@ -35,7 +34,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task PostgreSQL_down_for_60_seconds_pauses_both_services_and_dead_letters_nothing()
     {
-        await RunAsync("bash", $"{RepositoryFile("scripts/outage-postgres.sh")}", ("OUTAGE_PG_CLUSTER", Cluster), ("OUTAGE_PG_PORT", Port));
+        // The script reads OUTAGE_PG_CLUSTER and OUTAGE_PG_PORT from the environment it inherits, with the same defaults.
+        await FaultChecks.RunScriptAsync("outage-postgres.sh", "");
         var prefix = "DB" + Guid.NewGuid().ToString("N")[..6];
         var databases = new[] { $"outage_{prefix.ToLowerInvariant()}_orders", $"outage_{prefix.ToLowerInvariant()}_fulfillments" };
         try
@@ -90,8 +90,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
 
             await AmqpMessages.UntilAsync(() => Volatile.Read(ref down), TimeSpan.FromSeconds(30), "the database stopped");
             await Task.Delay(TimeSpan.FromSeconds(10));
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadinessAsync(system.Orders));
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadinessAsync(system.Fulfillments));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await FaultChecks.ReadinessAsync(system.Orders)).Status);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await FaultChecks.ReadinessAsync(system.Fulfillments)).Status);
             await Task.Delay(Outage > outageClock.Elapsed ? Outage - outageClock.Elapsed : TimeSpan.Zero);
             await publisher;
             Volatile.Write(ref down, false);
@@ -102,27 +102,13 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             await events.WaitForAsync(e => FulfillmentsAt(e, "completed").Count == Orders * 2, TimeSpan.FromMinutes(3),
                 "every fulfillment completed after the database came back");
             var lastEvent = back.Elapsed;
-            var readyBy = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (await ReadinessAsync(system.Orders) != HttpStatusCode.OK || await ReadinessAsync(system.Fulfillments) != HttpStatusCode.OK)
-            {
-                Assert.True(DateTime.UtcNow < readyBy, "both services ready again within 30 s of the last event");
-                await Task.Delay(200);
-            }
+            await FaultChecks.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), system.Orders, system.Fulfillments);
 
-            var problems = new List<string>();
-            foreach (var fulfillmentId in fulfillmentIds)
-            {
-                var observed = events.Events.Where(e => e.Exchange == "fulfillment.status_changed" && e.Text("fulfillmentId") == fulfillmentId)
-                    .DistinctBy(e => e.Number("sequence")).Select(e => $"{e.Number("sequence")}:{e.Text("status")}").ToList();
-                var expected = Lifecycle.Select((status, i) => $"{i + 1}:{status}").ToList();
-                if (!observed.SequenceEqual(expected))
-                    problems.Add($"{fulfillmentId} announced {string.Join(",", observed)}");
-                var history = await HistoryAsync(system.Fulfillments, fulfillmentId);
-                if (!history.SequenceEqual(Lifecycle))
-                    problems.Add($"{fulfillmentId} history {string.Join(",", history)}");
-            }
+            var problems = FaultChecks.NotAnnouncedInOrder(events.Events, fulfillmentIds);
 
-            var errorQueues = await ErrorQueueMessagesAsync(system);
+            problems.AddRange(await FaultChecks.IncompleteHistoriesAsync(system.Fulfillments, fulfillmentIds));
+            using var management = TestInfrastructure.ManagementClient();
+            var errorQueues = await FaultChecks.ErrorQueueMessagesAsync(management, system.Infrastructure.VirtualHost, system.Amqp);
             var logLines = new[] { ("order service", system.Orders), ("fulfillment service", system.Fulfillments) }
                 .Select(s => (s.Item1, Paused: s.Item2.Log.Where(l => l.Contains(PausedLine, StringComparison.Ordinal)).ToList(),
                     Resumed: s.Item2.Log.Where(l => l.Contains(ResumedLine, StringComparison.Ordinal)).ToList())).ToList();
@@ -139,10 +125,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
 
             foreach (var (service, process) in new[] { ("order service", system.Orders), ("fulfillment service", system.Fulfillments) })
             {
-                var noisy = process.Log.Where(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)
-                                                   || l.Contains(" crit: ", StringComparison.Ordinal)).ToList();
-                output.WriteLine($"{service}: {noisy.Count} warning/error lines in all, by category: " +
-                                 string.Join(", ", noisy.GroupBy(l => l.Split(' ').ElementAtOrDefault(2) ?? "?").Select(g => $"{g.Key} {g.Count()}")));
+                output.WriteLine($"{service}: {FaultChecks.WarningsByCategory(process)}");
             }
 
             Assert.Empty(problems);
@@ -167,33 +150,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         events.Where(e => e.Exchange == "fulfillment.status_changed" && e.Text("status") == status)
             .Select(e => e.Text("fulfillmentId")!).Distinct().ToList();
 
-    static async Task<HttpStatusCode> ReadinessAsync(ServiceProcess service)
-    {
-        using var http = service.Http();
-        using var response = await http.GetAsync("health/ready");
-        return response.StatusCode;
-    }
-
-    static async Task<List<string>> HistoryAsync(ServiceProcess fulfillments, string fulfillmentId)
-    {
-        using var http = fulfillments.Http();
-        var view = await http.GetFromJsonAsync<JsonElement>($"fulfillments/{fulfillmentId}");
-        return view.GetProperty("history").EnumerateArray().OrderBy(h => h.GetProperty("sequence").GetInt32())
-            .Select(h => h.GetProperty("status").GetString()!).ToList();
-    }
-
-    /// <summary>Every message in the run's <c>_error</c> queues (a queue that was never created holds none).</summary>
-    static async Task<int> ErrorQueueMessagesAsync(SystemUnderTest system)
-    {
-        using var http = TestInfrastructure.ManagementClient();
-        var queues = await http.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.Infrastructure.VirtualHost)}");
-        var total = 0;
-        foreach (var queue in queues.EnumerateArray().Select(q => q.GetProperty("name").GetString()!).Where(n => n.EndsWith("_error", StringComparison.Ordinal)))
-            total += (int)await system.Amqp.MessageCountAsync(queue);
-        return total;
-    }
-
-    static Task PostgresAsync(string action, bool mayFail = false) => RunAsync("pg_ctlcluster", $"15 {Cluster} {action}", mayFail);
+    static Task<string> PostgresAsync(string action, bool mayFail = false) => FaultChecks.RunAsync("pg_ctlcluster", $"15 {Cluster} {action}", mayFail);
 
     static async Task DropDatabasesAsync(IEnumerable<string> databases)
     {
@@ -205,29 +162,6 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
         }
-    }
-
-    static Task RunAsync(string command, string arguments, params (string Name, string Value)[] environment) =>
-        RunAsync(command, arguments, false, environment);
-
-    static async Task RunAsync(string command, string arguments, bool mayFail, params (string Name, string Value)[] environment)
-    {
-        var info = new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
-            info.Environment[name] = value;
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(mayFail || process.ExitCode == 0, $"{command} {arguments} failed: {await stderr}");
-    }
-
-    static string RepositoryFile(string path)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrderFulfillment.sln")))
-            directory = directory.Parent;
-        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("OrderFulfillment.sln not found"), path);
     }
 
     static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;

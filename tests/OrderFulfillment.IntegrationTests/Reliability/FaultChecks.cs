@@ -19,6 +19,36 @@ internal static class FaultChecks
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Waits until every service answers /health/ready with 200; fails the test after <paramref name="within"/>.</summary>
+    public static async Task WaitUntilReadyAsync(TimeSpan within, params ServiceProcess[] services)
+    {
+        var deadline = DateTime.UtcNow + within;
+        foreach (var service in services)
+        {
+            while ((await ReadinessAsync(service)).Status != HttpStatusCode.OK)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"every service ready again within {within.TotalSeconds:0} s");
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>The fulfillments whose announcements (<c>fulfillment.status_changed</c>, repeats aside) are not the whole lifecycle, sequences 1..9.</summary>
+    public static List<string> NotAnnouncedInOrder(IReadOnlyList<ObservedEvent> events, IEnumerable<string> fulfillmentIds)
+    {
+        var expected = Lifecycle.Select((status, i) => $"{i + 1}:{status}").ToList();
+        var problems = new List<string>();
+        foreach (var fulfillmentId in fulfillmentIds)
+        {
+            var observed = events.Where(e => e.Exchange == "fulfillment.status_changed" && e.Text("fulfillmentId") == fulfillmentId)
+                .DistinctBy(e => e.Number("sequence")).Select(e => $"{e.Number("sequence")}:{e.Text("status")}").ToList();
+            if (!observed.SequenceEqual(expected))
+                problems.Add($"{fulfillmentId} announced {string.Join(",", observed)}");
+        }
+
+        return problems;
+    }
+
     /// <summary>The fulfillments whose history, as the fulfillment service keeps it, is not the whole lifecycle in order.</summary>
     public static async Task<List<string>> IncompleteHistoriesAsync(ServiceProcess fulfillments, IEnumerable<string> fulfillmentIds)
     {
@@ -55,19 +85,32 @@ internal static class FaultChecks
         return total;
     }
 
+    /// <summary>How many warning, error and critical lines a service logged, by category: what a fault cost in log noise.</summary>
+    public static string WarningsByCategory(ServiceProcess service)
+    {
+        var noisy = service.Log.Where(l => l.Contains(" warn: ", StringComparison.Ordinal) || l.Contains(" fail: ", StringComparison.Ordinal)
+                                           || l.Contains(" crit: ", StringComparison.Ordinal)).ToList();
+        return $"{noisy.Count} warning/error lines in all, by category: " +
+               string.Join(", ", noisy.GroupBy(l => l.Split(' ').ElementAtOrDefault(2) ?? "?").Select(g => $"{g.Key} {g.Count()}"));
+    }
+
     /// <summary>A service's log lines that contain <paramref name="text"/>.</summary>
     public static List<string> LogLines(ServiceProcess service, string text) =>
         service.Log.Where(l => l.Contains(text, StringComparison.Ordinal)).ToList();
 
     /// <summary>Runs a script of scripts/ and returns its standard output; fails the test when it fails, unless <paramref name="mayFail"/>.</summary>
-    public static async Task<string> RunScriptAsync(string script, string arguments, bool mayFail = false)
+    public static Task<string> RunScriptAsync(string script, string arguments, bool mayFail = false) =>
+        RunAsync("bash", $"{RepositoryFile("scripts/" + script)} {arguments}", mayFail);
+
+    /// <summary>Runs a command and returns its standard output; fails the test when it fails, unless <paramref name="mayFail"/>.</summary>
+    public static async Task<string> RunAsync(string command, string arguments, bool mayFail = false)
     {
-        var info = new ProcessStartInfo("bash", $"{RepositoryFile("scripts/" + script)} {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(info)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(mayFail || process.ExitCode == 0, $"scripts/{script} {arguments} failed ({process.ExitCode}): {await stderr}{stdout}");
+        Assert.True(mayFail || process.ExitCode == 0, $"{command} {arguments} failed ({process.ExitCode}): {await stderr}{stdout}");
         return stdout.Trim();
     }
 
