@@ -58,17 +58,20 @@ internal sealed class OutboxDeliverySignal
         }
     }
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits for a commit's wake-up or <paramref name="timeout"/>; true when a commit woke it.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try
         {
             await _signal.Reader.ReadAsync(timeoutSource.Token).ConfigureAwait(false);
+            return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // timed out: poll
+            return false;
         }
     }
 }
