@@ -167,6 +167,13 @@ start_postgres() {
     pg_wait_ready
   fi
 
+  # Only loopback reaches this server: TLS would protect nothing, and it costs both sides CPU on every statement
+  # (bench/README.md, "The cost of one message"). A server reached over a network keeps it: docs/operations.md.
+  if [[ $(pg_admin -tAc 'SHOW ssl') != off ]]; then
+    pg_admin -c 'ALTER SYSTEM SET ssl = off' >/dev/null
+    pg_admin -c 'SELECT pg_reload_conf()' >/dev/null
+  fi
+
   # Password (scram) login over TCP from 127.0.0.1; Debian's default pg_hba.conf has this line.
   local hba
   hba=$(pg_admin -tAc 'SHOW hba_file')

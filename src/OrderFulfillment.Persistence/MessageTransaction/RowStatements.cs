@@ -60,11 +60,22 @@ internal sealed class RowStatements
         var where = _version is null
             ? $"{Column(_key)} = ${keyNumber}"
             : $"{Column(_key)} = ${keyNumber} AND {Column(_version)} = ${keyNumber + 1}";
-        _update = $"UPDATE {qualified} SET {set} WHERE {where}";
-        _delete = _version is null
+        _update = MustChangeOneRow($"UPDATE {qualified} SET {set} WHERE {where}");
+        _delete = MustChangeOneRow(_version is null
             ? $"DELETE FROM {qualified} WHERE {Column(_key)} = $1"
-            : $"DELETE FROM {qualified} WHERE {Column(_key)} = $1 AND {Column(_version)} = $2";
+            : $"DELETE FROM {qualified} WHERE {Column(_key)} = $1 AND {Column(_version)} = $2");
     }
+
+    /// <summary>
+    /// <paramref name="change"/> made to fail when it changes no row: the row changed since it was loaded (or is gone).
+    /// The batch then stops there and its COMMIT is never run. PostgreSQL has no statement that raises an error in plain
+    /// SQL, so the count of changed rows divides one: no row is a division by zero (<see cref="RowChangedSqlState"/>).
+    /// The divisor depends on the rows, so the planner cannot evaluate it ahead and fail a statement that changes one.
+    /// </summary>
+    static string MustChangeOneRow(string change) => $"WITH changed AS ({change} RETURNING 1) SELECT 1 / count(*) FROM changed";
+
+    /// <summary>The error of an update or delete whose row changed since it was loaded (see <see cref="MustChangeOneRow"/>).</summary>
+    internal const string RowChangedSqlState = PostgresErrorCodes.DivisionByZero;
 
     /// <summary>The statements of <paramref name="type"/> in <paramref name="dbContext"/>'s model (written once per model and type).</summary>
     public static RowStatements For(DbContext dbContext, Type type) =>
@@ -120,26 +131,33 @@ internal sealed class RowStatements
 internal sealed record RowWrite(NpgsqlBatchCommand Command, string Subject, bool MustChangeOneRow, object Entity)
 {
     /// <summary>
-    /// Sends <paramref name="writes"/> to PostgreSQL in one round trip, in <paramref name="dbContext"/>'s open
-    /// transaction. A row that changed since it was loaded fails with <see cref="DbUpdateConcurrencyException"/>, and the
-    /// caller's transaction must then be rolled back.
+    /// Sends <paramref name="writes"/> and the COMMIT of <paramref name="dbContext"/>'s open transaction to PostgreSQL in
+    /// one round trip: when it returns, the message's rows are committed. A statement that fails stops the batch before
+    /// the COMMIT, and the transaction must then be rolled back (disposing it does); a row that changed since it was
+    /// loaded fails with <see cref="DbUpdateConcurrencyException"/>.
     /// </summary>
-    public static async Task ExecuteAsync(DbContext dbContext, IReadOnlyList<RowWrite> writes, CancellationToken cancellationToken)
+    public static async Task ExecuteAndCommitAsync(DbContext dbContext, IReadOnlyList<RowWrite> writes, CancellationToken cancellationToken)
     {
-        if (writes.Count == 0)
-            return;
         var connection = (NpgsqlConnection)dbContext.Database.GetDbConnection();
         var transaction = (NpgsqlTransaction?)dbContext.Database.CurrentTransaction?.GetDbTransaction()
                           ?? throw new InvalidOperationException("A message's rows are written inside its transaction.");
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var write in writes)
             batch.BatchCommands.Add(write.Command);
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-        foreach (var write in writes)
+        // The COMMIT as the batch's last statement saves the round trip of NpgsqlTransaction.Commit. Npgsql follows the
+        // transaction's state from the server's answers, so the transaction counts as completed and its disposal sends
+        // no rollback.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
         {
-            if (write.MustChangeOneRow && write.Command.RecordsAffected != 1)
-                throw new DbUpdateConcurrencyException($"{write.Subject} changed since it was loaded (its row version no longer matches).");
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (exception.SqlState == RowStatements.RowChangedSqlState)
+        {
+            // The statement that failed, when Npgsql says; otherwise the first that had to change a row.
+            var write = writes.FirstOrDefault(w => w.MustChangeOneRow && ReferenceEquals(w.Command, exception.BatchCommand))
+                        ?? writes.First(w => w.MustChangeOneRow);
+            throw new DbUpdateConcurrencyException($"{write.Subject} changed since it was loaded (its row version no longer matches).", exception);
         }
     }
 }

@@ -2,10 +2,12 @@ using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
@@ -88,36 +90,50 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         }
     }
 
+    // A round is two round trips: the lock with the rows, then their delete with the COMMIT.
     async Task<BatchResult> DeliverBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var dbContext = scope.ServiceProvider.GetRequiredService<TDbContext>();
         await using var transaction = await dbContext.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        var locked = await dbContext.Database
-            .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({DeliveryLockKey}) AS \"Value\"")
-            .SingleAsync(cancellationToken).ConfigureAwait(false);
-        if (!locked)
-            return BatchResult.LockedElsewhere;
-
+        // The lock is asked for once (an uncorrelated subquery is evaluated once), in the statement that reads the rows:
+        // while another instance holds it, no row comes back.
         var batchSize = options.Value.DeliveryBatchSize;
         var messages = await dbContext.Set<OutboxMessage>()
-            .FromSqlRaw($"SELECT * FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at IS NULL ORDER BY sequence_number LIMIT {{0}}", batchSize)
+            .FromSqlRaw($$"""
+                SELECT * FROM {{TransactionalOutboxTables.OutboxMessage}}
+                WHERE delivered_at IS NULL AND (SELECT pg_try_advisory_xact_lock({{DeliveryLockKey}}))
+                ORDER BY sequence_number LIMIT {0}
+                """, batchSize)
             .AsNoTracking()
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (messages.Count == 0)
-            return BatchResult.Empty;
+        {
+            // Nothing to deliver, or another instance is delivering: an idle outbox pays this second look only.
+            var locked = await dbContext.Database
+                .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({DeliveryLockKey}) AS \"Value\"")
+                .SingleAsync(cancellationToken).ConfigureAwait(false);
+            return locked ? BatchResult.Empty : BatchResult.LockedElsewhere;
+        }
 
         // Messages with one ordering key go one after another, each awaiting its publisher confirm; keys go side by side.
         await Task.WhenAll(messages.GroupBy(m => m.OrderingKey).Select(group => SendInOrderAsync(group, cancellationToken))).ConfigureAwait(false);
 
         // Delivered rows are deleted at once, unless they are to be kept for a while (then cleanup deletes them).
-        var delivered = messages.Select(m => m.SequenceNumber).ToArray();
         var markDelivered = options.Value.DeliveredRetention > TimeSpan.Zero
-            ? $"UPDATE {TransactionalOutboxTables.OutboxMessage} SET delivered_at = now() WHERE sequence_number = ANY({{0}})"
-            : $"DELETE FROM {TransactionalOutboxTables.OutboxMessage} WHERE sequence_number = ANY({{0}})";
-        await dbContext.Database.ExecuteSqlRawAsync(markDelivered, [delivered], cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            ? $"UPDATE {TransactionalOutboxTables.OutboxMessage} SET delivered_at = now() WHERE sequence_number = ANY($1)"
+            : $"DELETE FROM {TransactionalOutboxTables.OutboxMessage} WHERE sequence_number = ANY($1)";
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)dbContext.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction())
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(markDelivered) { Parameters = { new NpgsqlParameter { Value = messages.Select(m => m.SequenceNumber).ToArray() } } },
+                // The COMMIT in the same round trip; Npgsql then counts the transaction as completed.
+                new NpgsqlBatchCommand("COMMIT"),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
         LogDelivered(messages.Count);
         return messages.Count == batchSize ? BatchResult.Full : BatchResult.Partial;

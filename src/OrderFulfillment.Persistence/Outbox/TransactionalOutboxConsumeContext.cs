@@ -12,8 +12,8 @@ namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>
 /// The consume context a consumer or saga sees inside the outbox transaction: what it publishes or sends is
-/// collected, and written to the outbox table with the saga's row and the inbox row, in one batch of statements (one
-/// round trip) before the commit; changes a consumer made through EF Core itself are saved just before. Delivery is not done in-line: the delivery service publishes after the commit.
+/// collected, and written to the outbox table with the saga's row and the inbox row, in one batch of statements that ends
+/// with the COMMIT (one round trip); changes a consumer made through EF Core itself are saved just before. Delivery is not done in-line: the delivery service publishes after the commit.
 /// A send with a delay (a saga's <c>Schedule</c>, through the <see cref="MessageSchedulerContext"/> this context provides)
 /// is stored as a scheduled row instead, and a cancellation deletes it, both in the same transaction.
 /// </summary>
@@ -46,6 +46,9 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
     public bool IsRedelivery { get; private set; }
 
     public bool Committed { get; set; }
+
+    /// <summary>The batch of this message's rows ended with the COMMIT: the transaction is committed already.</summary>
+    public bool CommittedWithRows { get; private set; }
 
     public override bool ContinueProcessing { get; set; } = true;
     public override bool IsMessageConsumed => _consumed;
@@ -80,7 +83,11 @@ internal sealed class TransactionalOutboxConsumeContext<TMessage>(
             // A consumer that changed entities through EF Core: those go first, with SaveChanges.
             if (dbContext.ChangeTracker.HasChanges())
                 await dbContext.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
-            await RowWrite.ExecuteAsync(dbContext, writes, CancellationToken).ConfigureAwait(false);
+            if (writes.Count > 0)
+            {
+                await RowWrite.ExecuteAndCommitAsync(dbContext, writes, CancellationToken).ConfigureAwait(false);
+                CommittedWithRows = true;
+            }
         }
         catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, TableName: TransactionalOutboxTables.InboxMessage })
         {

@@ -49,7 +49,7 @@ internal sealed class TransactionalOutboxContextFactory<TDbContext>(
                 failure = ExceptionDispatchInfo.Capture(exception);
             }
 
-            if (failure is null && !outboxContext.IsRedelivery)
+            if (failure is null && !outboxContext.IsRedelivery && !outboxContext.CommittedWithRows)
                 await transaction.CommitAsync(context.CancellationToken).ConfigureAwait(false);
         }
 
