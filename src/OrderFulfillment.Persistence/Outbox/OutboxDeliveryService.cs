@@ -13,8 +13,8 @@ namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>
 /// Publishes committed outbox messages to the broker in sequence order, a batch at a time with publisher confirms,
-/// then deletes them (or marks them delivered, when they are kept for a while). One instance delivers at a time (a transaction-scoped advisory lock), so the order in
-/// which a saga's events were committed is the order they are published in. A crash between publish and marking
+/// then deletes them (or marks them delivered, when they are kept for a while). One instance delivers at a time (a
+/// transaction-scoped advisory lock, which the others wait for), so the order in which a saga's events were committed is the order they are published in. A crash between publish and marking
 /// re-publishes the batch: consumers deduplicate by message id. Before each round it moves scheduled messages that are
 /// due into the outbox (<see cref="PromoteDueAsync"/>), so they are delivered as any committed message.
 /// </summary>
@@ -64,9 +64,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
 
                 if (result == BatchResult.Full)
                     continue;
-                var wait = result == BatchResult.LockedElsewhere
-                    ? TimeSpan.FromMilliseconds(50)
-                    : signal.Until(options.Value.PollInterval, DateTime.UtcNow);
+                var wait = signal.Until(options.Value.PollInterval, DateTime.UtcNow);
                 // Woken by a commit: the commits of the next few milliseconds go in the same round, instead of a
                 // round (four statements) for nearly every message when messages come one at a time.
                 if (await signal.WaitAsync(wait, stoppingToken).ConfigureAwait(false) && options.Value.DeliveryCoalescing > TimeSpan.Zero)
@@ -90,32 +88,23 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         }
     }
 
-    // A round is two round trips: the lock with the rows, then their delete with the COMMIT.
+    // A round is three round trips: the lock, the rows, then their delete with the COMMIT.
     async Task<BatchResult> DeliverBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var dbContext = scope.ServiceProvider.GetRequiredService<TDbContext>();
         await using var transaction = await dbContext.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // The lock is asked for once (an uncorrelated subquery is evaluated once), in the statement that reads the rows:
-        // while another instance holds it, no row comes back.
+        // While another instance delivers, this one waits here (no polling), and then reads what that one left: the
+        // rows are read by the next statement, whose snapshot is taken once the lock is held.
+        await dbContext.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({DeliveryLockKey})", cancellationToken).ConfigureAwait(false);
         var batchSize = options.Value.DeliveryBatchSize;
         var messages = await dbContext.Set<OutboxMessage>()
-            .FromSqlRaw($$"""
-                SELECT * FROM {{TransactionalOutboxTables.OutboxMessage}}
-                WHERE delivered_at IS NULL AND (SELECT pg_try_advisory_xact_lock({{DeliveryLockKey}}))
-                ORDER BY sequence_number LIMIT {0}
-                """, batchSize)
+            .FromSqlRaw($"SELECT * FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at IS NULL ORDER BY sequence_number LIMIT {{0}}", batchSize)
             .AsNoTracking()
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (messages.Count == 0)
-        {
-            // Nothing to deliver, or another instance is delivering: an idle outbox pays this second look only.
-            var locked = await dbContext.Database
-                .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({DeliveryLockKey}) AS \"Value\"")
-                .SingleAsync(cancellationToken).ConfigureAwait(false);
-            return locked ? BatchResult.Empty : BatchResult.LockedElsewhere;
-        }
+            return BatchResult.Empty;
 
         // Messages with one ordering key go one after another, each awaiting its publisher confirm; keys go side by side.
         await Task.WhenAll(messages.GroupBy(m => m.OrderingKey).Select(group => SendInOrderAsync(group, cancellationToken))).ConfigureAwait(false);
@@ -208,7 +197,6 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         Empty,
         Partial,
         Full,
-        LockedElsewhere,
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox delivered {Count} messages")]
