@@ -43,20 +43,26 @@ public sealed class TestInfrastructure : IAsyncDisposable
                 exception);
         }
 
-        await using (var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres"))
-        {
-            try
-            {
-                await connection.OpenAsync();
-            }
-            catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException)
-            {
-                throw new InvalidOperationException($"PostgreSQL ({PostgresServer}) is not reachable (run scripts/services-up.sh): {exception.Message}",
-                    exception);
-            }
-        }
-
+        // A server that does not answer fails here, with the reason.
+        await using var postgres = await OpenPostgresAsync();
         return new TestInfrastructure(vhost);
+    }
+
+    /// <summary>A connection to the PostgreSQL server's maintenance database, to create and drop a test's databases.</summary>
+    public static async Task<NpgsqlConnection> OpenPostgresAsync()
+    {
+        var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
+        try
+        {
+            await connection.OpenAsync();
+            return connection;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException)
+        {
+            await connection.DisposeAsync();
+            throw new InvalidOperationException($"PostgreSQL ({PostgresServer}) is not reachable (run scripts/services-up.sh): {exception.Message}",
+                exception);
+        }
     }
 
     /// <summary>A broker that a previous test restarted may need a few seconds before its management API answers.</summary>
@@ -124,8 +130,7 @@ public sealed class TestInfrastructure : IAsyncDisposable
         }
 
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
-        await connection.OpenAsync();
+        await using var connection = await OpenPostgresAsync();
         foreach (var database in _databases)
         {
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
