@@ -166,6 +166,15 @@ public sealed class PlainAmqp : IAsyncDisposable
         }
     }
 
+    /// <summary>Takes every message off <paramref name="queue"/>, acknowledged, as if its consumer had lost them; returns how many.</summary>
+    public async Task<int> EmptyAsync(string queue)
+    {
+        var taken = 0;
+        while (await GetAsync(queue) is not null)
+            taken++;
+        return taken;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _publisher.DisposeAsync();

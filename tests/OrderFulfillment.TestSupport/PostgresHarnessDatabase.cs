@@ -48,11 +48,5 @@ public sealed class PostgresHarnessDatabase<TDbContext> : IAsyncLifetime
         await empty.ExecuteNonQueryAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var server = await TestInfrastructure.OpenPostgresAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)", server);
-        await drop.ExecuteNonQueryAsync();
-    }
+    public Task DisposeAsync() => TestInfrastructure.DropDatabasesAsync([_name]);
 }

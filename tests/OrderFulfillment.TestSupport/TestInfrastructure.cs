@@ -48,10 +48,14 @@ public sealed class TestInfrastructure : IAsyncDisposable
         return new TestInfrastructure(vhost);
     }
 
-    /// <summary>A connection to the PostgreSQL server's maintenance database, to create and drop a test's databases.</summary>
-    public static async Task<NpgsqlConnection> OpenPostgresAsync()
+    /// <summary>
+    /// A connection to the maintenance database of <paramref name="server"/> (by default <see cref="PostgresServer"/>), to
+    /// create and drop a test's databases.
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenPostgresAsync(string? server = null)
     {
-        var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
+        server ??= PostgresServer;
+        var connection = new NpgsqlConnection(server + ";Database=postgres");
         try
         {
             await connection.OpenAsync();
@@ -60,8 +64,20 @@ public sealed class TestInfrastructure : IAsyncDisposable
         catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException)
         {
             await connection.DisposeAsync();
-            throw new InvalidOperationException($"PostgreSQL ({PostgresServer}) is not reachable (run scripts/services-up.sh): {exception.Message}",
+            throw new InvalidOperationException($"PostgreSQL ({server}) is not reachable (run scripts/services-up.sh): {exception.Message}",
                 exception);
+        }
+    }
+
+    /// <summary>Drops a test's databases on <paramref name="server"/> (by default <see cref="PostgresServer"/>), with their connections.</summary>
+    public static async Task DropDatabasesAsync(IEnumerable<string> databases, string? server = null)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = await OpenPostgresAsync(server);
+        foreach (var database in databases)
+        {
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
         }
     }
 
@@ -129,13 +145,7 @@ public sealed class TestInfrastructure : IAsyncDisposable
             // best effort: a broker stopped by a test is restarted by it
         }
 
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = await OpenPostgresAsync();
-        foreach (var database in _databases)
-        {
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
+        await DropDatabasesAsync(_databases);
     }
 
     static string Env(string name, string fallback) =>

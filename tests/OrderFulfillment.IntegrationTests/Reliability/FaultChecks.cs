@@ -11,6 +11,13 @@ internal static class FaultChecks
 {
     public static readonly string[] Lifecycle = ["pending", "planning", "picking", "picked", "packing", "packed", "ready", "shipped", "completed"];
 
+    /// <summary>A PostgreSQL cluster of a fault test's own on <paramref name="port"/>, with the user of PGUSER and PGPASSWORD.</summary>
+    public static string PostgresServer(string port) =>
+        $"Host=127.0.0.1;Port={port};Username={Env("PGUSER", "orderfulfillment")};Password={Env("PGPASSWORD", "orderfulfillment")}";
+
+    /// <summary>An environment variable, or <paramref name="fallback"/> where it is unset or empty.</summary>
+    public static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+
     /// <summary>/health/ready's status code and body (<c>Healthy</c>, <c>Degraded</c> or <c>Unhealthy</c>).</summary>
     public static async Task<(HttpStatusCode Status, string Body)> ReadinessAsync(ServiceProcess service)
     {
@@ -46,6 +53,14 @@ internal static class FaultChecks
                 problems.Add($"{fulfillmentId} announced {string.Join(",", observed)}");
         }
 
+        return problems;
+    }
+
+    /// <summary>The fulfillments not complete and in order, as announced (<see cref="NotAnnouncedInOrder"/>) or as stored (<see cref="IncompleteHistoriesAsync"/>).</summary>
+    public static async Task<List<string>> NotCompleteInOrderAsync(IReadOnlyList<ObservedEvent> events, IReadOnlyList<string> fulfillmentIds, ServiceProcess fulfillments)
+    {
+        var problems = NotAnnouncedInOrder(events, fulfillmentIds);
+        problems.AddRange(await IncompleteHistoriesAsync(fulfillments, fulfillmentIds));
         return problems;
     }
 
