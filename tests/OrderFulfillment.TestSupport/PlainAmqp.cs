@@ -124,7 +124,7 @@ public sealed class PlainAmqp : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"{queue} holds {seen} messages, expected {count}");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the queue's count, not a quiet period
         }
     }
 
@@ -217,7 +217,7 @@ public sealed class EventLog(IChannel channel, string queue) : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}; saw {Events.Count} events:\n" +
                                            string.Join("\n", Events.Select(e => $"{e.Exchange} {e.Body}")));
-            await Task.Delay(50);
+            await Task.Delay(50); // the interval of a poll of what the consumer has taken, not a quiet period
         }
 
         return Events;
@@ -262,7 +262,7 @@ public static class AmqpMessages
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the condition, not a quiet period
         }
     }
 }

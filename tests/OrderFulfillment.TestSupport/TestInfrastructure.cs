@@ -94,7 +94,7 @@ public sealed class TestInfrastructure : IAsyncDisposable
             }
             catch (HttpRequestException) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(500);
+                await Task.Delay(500); // the interval between attempts while the management API comes up
             }
         }
     }

@@ -108,7 +108,7 @@ public sealed partial class ReconcilePageTests(ConsoleSystem console, ITestOutpu
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException(what);
-            await Task.Delay(250);
+            await Task.Delay(250); // the interval of a poll of the page, which has no event to await
         }
     }
 

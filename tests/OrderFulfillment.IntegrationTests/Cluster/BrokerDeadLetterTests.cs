@@ -82,7 +82,7 @@ public sealed class BrokerDeadLetterTests(ITestOutputHelper output)
             while ((await http.GetAsync($"orders/{orderId}")).StatusCode != HttpStatusCode.OK)
             {
                 Assert.True(DateTime.UtcNow < confirmedBy, "the replayed order.confirmed was applied within 60 s");
-                await Task.Delay(200);
+                await Task.Delay(200); // the interval of a poll of the status API, not a quiet period
             }
             Assert.Equal(0u, await amqp.MessageCountAsync("order-status_error"));
             output.WriteLine($"delivery limit: {deliveries} deliveries given back, then dead-lettered by RabbitMQ to order-status_error " +

@@ -67,7 +67,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
             var publishedDuringAlarm = 0;
             foreach (var step in Steps[2..])
             {
-                await Task.Delay(StepInterval);
+                await Task.Delay(StepInterval); // the WMS's pace between rounds, which spreads them over the alarm
                 foreach (var fulfillmentId in fulfillmentIds)
                 {
                     var during = !watch.IsCompleted;
@@ -185,7 +185,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
                 foreach (var state in await ConnectionStatesAsync(broker))
                     connectionStates.Add(state);
 
-                await Task.Delay(1000);
+                await Task.Delay(1000); // the interval of the watch's samples while the alarm lasts
             }
 
             eventsDuring = events.Events.Count - eventsAtRaise;
@@ -208,7 +208,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
             if (kept == 0)
                 break;
             Assert.True(clock.Elapsed < drainedBy, $"{kept} outbox rows still undelivered a minute after the alarm cleared");
-            await Task.Delay(200);
+            await Task.Delay(200); // the interval of a poll of the outboxes' backlog, not a quiet period
         }
 
         return new AlarmFigures(clearedAt, mostKept, eventsDuring, clock.Elapsed - clearedAt, [.. readiness.Order()], [.. connectionStates.Order()]);

@@ -56,7 +56,7 @@ public sealed class FulfillmentDeadlineTests(ITestOutputHelper output)
         while (!(order = await orders.GetStringAsync("orders/ORD-DL1")).Contains("\"overdueStatus\":\"picking\"", StringComparison.Ordinal))
         {
             Assert.True(DateTime.UtcNow < until, $"the order should show the overdue fulfillment: {order}");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the status API, not a quiet period
         }
 
         output.WriteLine($"GET /orders/ORD-DL1: {order}");

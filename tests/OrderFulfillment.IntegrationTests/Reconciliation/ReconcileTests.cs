@@ -74,7 +74,7 @@ public sealed class ReconcileTests(ITestOutputHelper output)
                     return last;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(200); // the interval of a poll of the status API, not a quiet period
         }
 
         throw new TimeoutException($"order {orderId} never tracked {fulfillmentId} at {status} ({sequence}): {last}");

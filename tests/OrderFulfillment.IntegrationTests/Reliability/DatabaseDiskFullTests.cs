@@ -66,10 +66,10 @@ public sealed class DatabaseDiskFullTests(ITestOutputHelper output)
                     break;
                 }
 
-                await Task.Delay(500);
+                await Task.Delay(500); // the interval of a poll of /health/ready while the volume is full
             }
 
-            await Task.Delay(Full > fullClock.Elapsed ? Full - fullClock.Elapsed : TimeSpan.Zero);
+            await Task.Delay(Full > fullClock.Elapsed ? Full - fullClock.Elapsed : TimeSpan.Zero); // the fault's duration: the volume stays full for Full
             var publishedWhileFull = await publisher;
             var freeReport = await FaultChecks.RunScriptAsync("diskfull-postgres.sh", "free");
             var fullFor = fullClock.Elapsed;

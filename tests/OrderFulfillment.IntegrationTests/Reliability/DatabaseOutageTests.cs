@@ -54,10 +54,10 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             }));
 
             await AmqpMessages.UntilAsync(() => Volatile.Read(ref down), TimeSpan.FromSeconds(30), "the database stopped");
-            await Task.Delay(TimeSpan.FromSeconds(10));
+            await Task.Delay(TimeSpan.FromSeconds(10)); // part of the outage: long enough for both services' retries to give way to the pause
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await FaultChecks.ReadinessAsync(system.Orders)).Status);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await FaultChecks.ReadinessAsync(system.Fulfillments)).Status);
-            await Task.Delay(Outage > outageClock.Elapsed ? Outage - outageClock.Elapsed : TimeSpan.Zero);
+            await Task.Delay(Outage > outageClock.Elapsed ? Outage - outageClock.Elapsed : TimeSpan.Zero); // the fault's duration: down for Outage
             var publishedDuringOutage = await publisher;
             await PostgresAsync("start");
             var downFor = outageClock.Elapsed;

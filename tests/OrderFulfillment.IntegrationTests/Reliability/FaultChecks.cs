@@ -35,7 +35,7 @@ internal static class FaultChecks
             while ((await ReadinessAsync(service)).Status != HttpStatusCode.OK)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"every service ready again within {within.TotalSeconds:0} s");
-                await Task.Delay(200);
+                await Task.Delay(200); // the interval of a poll of /health/ready, not a quiet period
             }
         }
     }
