@@ -82,11 +82,18 @@ internal static class FaultChecks
     }
 
     /// <summary>Outbox rows a service committed and has not delivered yet (the persistence library's <c>outbox_message</c>).</summary>
-    public static async Task<long> OutboxBacklogAsync(string connectionString)
+    public static Task<long> OutboxBacklogAsync(string connectionString) =>
+        CountAsync(connectionString, "SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL");
+
+    /// <summary>Scheduled messages (deadlines, ends of hold windows) a service's outbox holds until they are due (<c>outbox_scheduled_message</c>).</summary>
+    public static Task<long> ScheduledMessagesAsync(string connectionString) =>
+        CountAsync(connectionString, "SELECT count(*) FROM outbox_scheduled_message");
+
+    static async Task<long> CountAsync(string connectionString, string query)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL", connection);
+        await using var count = new NpgsqlCommand(query, connection);
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
