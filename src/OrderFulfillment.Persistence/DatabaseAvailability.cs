@@ -19,7 +19,7 @@ namespace OrderFulfillment.Persistence;
 /// that arrived meanwhile would end in <c>_error</c>. A single broken pooled connection (the first use of each after a
 /// restart) is not an outage: the probe answers, the pool is cleared, and the message is retried as usual.
 /// </remarks>
-public sealed partial class DatabaseAvailability<TDbContext>
+public sealed class DatabaseAvailability<TDbContext>
     where TDbContext : DbContext
 {
     /// <summary>PostgreSQL's codes for a server that went away or cannot be reached: shutdown, connection failures.</summary>
@@ -38,12 +38,35 @@ public sealed partial class DatabaseAvailability<TDbContext>
 
     static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The Warning lines of a pause and of its end, by what caused it (docs/operations.md names them).</summary>
+    static readonly Dictionary<Outage, (Action<ILogger, string, string, Exception?> Paused, Action<ILogger, double, Exception?> Resumed)> Lines = new()
+    {
+        [Outage.Unreachable] = (
+            LoggerMessage.Define<string, string>(LogLevel.Warning, new EventId(9201, "DatabaseUnreachable"),
+                "Database unreachable ({Reason}: {ReasonMessage}): message consumption and outbox delivery paused until it answers"),
+            LoggerMessage.Define<double>(LogLevel.Warning, new EventId(9202, "DatabaseAnswers"),
+                "Database answers again after {PausedSeconds:0.0} s: message consumption and outbox delivery resumed")),
+        [Outage.DiskFull] = (
+            LoggerMessage.Define<string, string>(LogLevel.Warning, new EventId(9203, "DatabaseDiskFull"),
+                "Database cannot write, disk full ({Reason}: {ReasonMessage}): message consumption and outbox delivery paused until a write succeeds"),
+            LoggerMessage.Define<double>(LogLevel.Warning, new EventId(9204, "DatabaseWrites"),
+                "Database writes again after {PausedSeconds:0.0} s: message consumption and outbox delivery resumed")),
+    };
+
     readonly IServiceScopeFactory _scopeFactory;
     readonly ILogger _logger;
     readonly Lock _gate = new();
     TaskCompletionSource _available = CompletedSource();
-    bool _pausedForDiskFull;
+    Outage _pausedFor;
     string? _probeConnectionString;
+
+    /// <summary>What a failure says about the database, from the least to the most it says.</summary>
+    enum Outage
+    {
+        None,
+        Unreachable,
+        DiskFull,
+    }
 
     /// <summary>Creates the availability of <typeparamref name="TDbContext"/>'s database; one per process.</summary>
     public DatabaseAvailability(IServiceScopeFactory scopeFactory, ILoggerFactory loggerFactory)
@@ -60,7 +83,7 @@ public sealed partial class DatabaseAvailability<TDbContext>
     public bool IsPaused => !_available.Task.IsCompleted;
 
     /// <summary>Why consumption is paused, for /health/ready: the database does not answer, or cannot write.</summary>
-    public string PauseReason => _pausedForDiskFull ? "the database cannot write (disk full)" : "the database does not answer";
+    public string PauseReason => _pausedFor == Outage.DiskFull ? "the database cannot write (disk full)" : "the database does not answer";
 
     /// <summary>
     /// Whether <paramref name="exception"/> (or one it wraps) says the database is unreachable: PostgreSQL shutting down or
@@ -68,41 +91,37 @@ public sealed partial class DatabaseAvailability<TDbContext>
     /// or that it cannot write because its disk is full (<c>53100</c>, <see cref="IsDiskFull"/>).
     /// Concurrency conflicts and serialization failures are not outages.
     /// </summary>
-    public static bool IsOutage(Exception? exception)
+    public static bool IsOutage(Exception? exception) => Classify(exception) != Outage.None;
+
+    /// <summary>Whether <paramref name="exception"/> (or one it wraps) is PostgreSQL's <c>disk_full</c> (<c>53100</c>).</summary>
+    public static bool IsDiskFull(Exception? exception) => Classify(exception) == Outage.DiskFull;
+
+    /// <summary>
+    /// The most <paramref name="exception"/> and those it wraps say: PostgreSQL's own code where there is one (a full disk,
+    /// or a server going away), else unreachable for a connection refused, broken or timed out.
+    /// </summary>
+    static Outage Classify(Exception? exception)
     {
+        var outage = Outage.None;
         for (var current = exception; current is not null; current = current.InnerException)
         {
             switch (current)
             {
                 case PostgresException postgres:
-                    return OutageSqlStates.Contains(postgres.SqlState) || postgres.SqlState == DiskFullSqlState;
+                    return postgres.SqlState == DiskFullSqlState ? Outage.DiskFull
+                        : OutageSqlStates.Contains(postgres.SqlState) ? Outage.Unreachable
+                        : outage;
                 case NpgsqlException npgsql when npgsql.IsTransient:
                 case SocketException:
                 case TimeoutException:
-                    return true;
-                case AggregateException aggregate when aggregate.InnerExceptions.Any(IsOutage):
-                    return true;
+                    outage = Outage.Unreachable; // a disk_full it wraps still says more
+                    break;
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(Classify).Append(outage).Max();
             }
         }
 
-        return false;
-    }
-
-    /// <summary>Whether <paramref name="exception"/> (or one it wraps) is PostgreSQL's <c>disk_full</c> (<c>53100</c>).</summary>
-    public static bool IsDiskFull(Exception? exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            switch (current)
-            {
-                case PostgresException postgres:
-                    return postgres.SqlState == DiskFullSqlState;
-                case AggregateException aggregate when aggregate.InnerExceptions.Any(IsDiskFull):
-                    return true;
-            }
-        }
-
-        return false;
+        return outage;
     }
 
     /// <summary>Completes at once while the database answers; while paused, when it answers again.</summary>
@@ -118,10 +137,10 @@ public sealed partial class DatabaseAvailability<TDbContext>
         ArgumentNullException.ThrowIfNull(exception);
         if (IsPaused)
             return true;
-        var diskFull = IsDiskFull(exception);
-        if (await ProbeAsync(diskFull, cancellationToken).ConfigureAwait(false))
+        var outage = IsDiskFull(exception) ? Outage.DiskFull : Outage.Unreachable;
+        if (await ProbeAsync(outage, cancellationToken).ConfigureAwait(false))
         {
-            if (!diskFull)
+            if (outage == Outage.Unreachable)
                 NpgsqlConnection.ClearAllPools();
             return false;
         }
@@ -131,27 +150,24 @@ public sealed partial class DatabaseAvailability<TDbContext>
             if (IsPaused)
                 return true;
             _available = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _pausedForDiskFull = diskFull;
+            _pausedFor = outage;
             PausedSince = DateTimeOffset.UtcNow;
         }
 
         var reason = exception.GetBaseException();
-        if (diskFull)
-            LogPausedForDiskFull(reason.GetType().Name, reason.Message);
-        else
-            LogPaused(reason.GetType().Name, reason.Message);
-        _ = Task.Run(() => ProbeUntilAvailableAsync(diskFull), CancellationToken.None);
+        Lines[outage].Paused(_logger, reason.GetType().Name, reason.Message, null);
+        _ = Task.Run(() => ProbeUntilAvailableAsync(outage), CancellationToken.None);
         return true;
     }
 
-    async Task ProbeUntilAvailableAsync(bool diskFull)
+    async Task ProbeUntilAvailableAsync(Outage outage)
     {
-        while (!await ProbeAsync(diskFull, CancellationToken.None).ConfigureAwait(false))
+        while (!await ProbeAsync(outage, CancellationToken.None).ConfigureAwait(false))
             await Task.Delay(ProbeInterval).ConfigureAwait(false);
 
         // Every pooled connection was opened before the outage and is broken: new ones for everything after the pause. A
         // full disk breaks no connection.
-        if (!diskFull)
+        if (outage == Outage.Unreachable)
             NpgsqlConnection.ClearAllPools();
         var pausedFor = DateTimeOffset.UtcNow - (PausedSince ?? DateTimeOffset.UtcNow);
         lock (_gate)
@@ -160,23 +176,20 @@ public sealed partial class DatabaseAvailability<TDbContext>
             _available.TrySetResult();
         }
 
-        if (diskFull)
-            LogWritesAgain(pausedFor.TotalSeconds);
-        else
-            LogResumed(pausedFor.TotalSeconds);
+        Lines[outage].Resumed(_logger, pausedFor.TotalSeconds, null);
     }
 
     /// <summary>
     /// Opens a connection of its own (no pool, 2 s timeout) and runs <c>SELECT 1</c>, or, for a full disk, a write that needs
     /// new disk space (<see cref="WriteProbe"/>).
     /// </summary>
-    async Task<bool> ProbeAsync(bool write, CancellationToken cancellationToken)
+    async Task<bool> ProbeAsync(Outage outage, CancellationToken cancellationToken)
     {
         try
         {
             await using var connection = new NpgsqlConnection(ProbeConnectionString());
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(write ? WriteProbe : "SELECT 1", connection);
+            await using var command = new NpgsqlCommand(outage == Outage.DiskFull ? WriteProbe : "SELECT 1", connection);
             await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -203,20 +216,4 @@ public sealed partial class DatabaseAvailability<TDbContext>
         source.SetResult();
         return source;
     }
-
-    [LoggerMessage(EventId = 9201, Level = LogLevel.Warning,
-        Message = "Database unreachable ({Reason}: {ReasonMessage}): message consumption and outbox delivery paused until it answers")]
-    partial void LogPaused(string reason, string reasonMessage);
-
-    [LoggerMessage(EventId = 9202, Level = LogLevel.Warning,
-        Message = "Database answers again after {PausedSeconds:0.0} s: message consumption and outbox delivery resumed")]
-    partial void LogResumed(double pausedSeconds);
-
-    [LoggerMessage(EventId = 9203, Level = LogLevel.Warning,
-        Message = "Database cannot write, disk full ({Reason}: {ReasonMessage}): message consumption and outbox delivery paused until a write succeeds")]
-    partial void LogPausedForDiskFull(string reason, string reasonMessage);
-
-    [LoggerMessage(EventId = 9204, Level = LogLevel.Warning,
-        Message = "Database writes again after {PausedSeconds:0.0} s: message consumption and outbox delivery resumed")]
-    partial void LogWritesAgain(double pausedSeconds);
 }

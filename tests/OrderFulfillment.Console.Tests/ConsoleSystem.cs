@@ -78,7 +78,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
                     return last;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(200); // the interval of a poll until the console answers, not a quiet period
         }
 
         throw new TimeoutException($"{what}: GET {path} last answered {last}");

@@ -1,3 +1,4 @@
+using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,24 +24,35 @@ public sealed class FulfillmentHarness : IAsyncDisposable
 
     /// <param name="deadlines">The statuses' deadlines; by default none, so that no test waits on one it did not ask for.</param>
     /// <param name="holdWindow">How long a step ahead of its turn is held; by default zero (applied at once), so that no test waits on it.</param>
-    public static async Task<FulfillmentHarness> StartAsync(Action<FulfillmentDeadlineOptions>? deadlines = null, TimeSpan? holdWindow = null) =>
-        new(await HarnessHost.StartAsync(
-            services =>
+    /// <param name="database">PostgreSQL, through the service's outbox and inbox; by default EF Core's in-memory database.</param>
+    public static async Task<FulfillmentHarness> StartAsync(Action<FulfillmentDeadlineOptions>? deadlines = null, TimeSpan? holdWindow = null,
+        PostgresHarnessDatabase<FulfillmentDbContext>? database = null)
+    {
+        void AddOptions(IServiceCollection services)
+        {
+            services.AddOptions<FulfillmentDeadlineOptions>().Configure(o =>
+            {
+                o.Clear();
+                deadlines?.Invoke(o);
+            });
+            services.AddOptions<StepHoldOptions>().Configure(o => o.Window = holdWindow ?? TimeSpan.Zero);
+            services.AddOptions<WarehouseRoutingOptions>().Configure(o =>
+            {
+                o.DefaultWarehouse = "WH-CENTRAL";
+                o.SkuPrefixes["SKU-E"] = "WH-EAST";
+            });
+        }
+
+        static void AddSagas(IBusRegistrationConfigurator bus) => bus.AddFulfillmentSagas();
+
+        return new(database is null
+            ? await HarnessHost.StartAsync(services =>
             {
                 HarnessHost.AddInMemoryDatabase<FulfillmentDbContext>(services);
-                services.AddOptions<FulfillmentDeadlineOptions>().Configure(o =>
-                {
-                    o.Clear();
-                    deadlines?.Invoke(o);
-                });
-                services.AddOptions<StepHoldOptions>().Configure(o => o.Window = holdWindow ?? TimeSpan.Zero);
-                services.AddOptions<WarehouseRoutingOptions>().Configure(o =>
-                {
-                    o.DefaultWarehouse = "WH-CENTRAL";
-                    o.SkuPrefixes["SKU-E"] = "WH-EAST";
-                });
-            },
-            bus => bus.AddFulfillmentSagas()));
+                AddOptions(services);
+            }, AddSagas)
+            : await HarnessHost.StartOnPostgresAsync(database, AddOptions, AddSagas));
+    }
 
     /// <summary>Publishes an order's first order.status_changed (confirmed, with its lines), as the order service does.</summary>
     public async Task ConfirmAsync(string orderId, params OrderLine[] lines) =>
@@ -58,8 +70,16 @@ public sealed class FulfillmentHarness : IAsyncDisposable
     {
         await ConfirmAsync(orderId, new OrderLine { Sku = "SKU-1", Quantity = 2, WarehouseId = warehouse });
         var id = DeterministicId.ForFulfillment(orderId, warehouse);
-        Assert.True((await Sagas.Exists(id, m => m.Planning)).HasValue, "the fulfillment should reach planning");
+        await WaitUntilPlanningAsync(id);
         return id;
+    }
+
+    /// <summary>Waits until each fulfillment is planning and its first two events (pending, planning) are published.</summary>
+    public async Task WaitUntilPlanningAsync(params Guid[] ids)
+    {
+        foreach (var id in ids)
+            Assert.True((await Sagas.Exists(id, m => m.Planning)).HasValue, "the fulfillment should reach planning");
+        await Host.WaitUntilDeliveredAsync();
     }
 
     public Task<FulfillmentState> FulfillmentAsync(Guid id) =>

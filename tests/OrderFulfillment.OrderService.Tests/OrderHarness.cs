@@ -1,3 +1,4 @@
+using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Contracts;
@@ -19,10 +20,13 @@ public sealed class OrderHarness : IAsyncDisposable
     public HarnessHost Host { get; }
     public ITestHarness Harness => Host.Harness;
 
-    public static async Task<OrderHarness> StartAsync() =>
-        new(await HarnessHost.StartAsync(
-            services => HarnessHost.AddInMemoryDatabase<OrderDbContext>(services),
-            bus => bus.AddOrderStatusSaga()));
+    /// <param name="database">PostgreSQL, through the service's outbox and inbox; by default EF Core's in-memory database.</param>
+    public static async Task<OrderHarness> StartAsync(PostgresHarnessDatabase<OrderDbContext>? database = null) =>
+        new(database is null
+            ? await HarnessHost.StartAsync(services => HarnessHost.AddInMemoryDatabase<OrderDbContext>(services), AddSaga)
+            : await HarnessHost.StartOnPostgresAsync(database, _ => { }, AddSaga));
+
+    static void AddSaga(IBusRegistrationConfigurator bus) => bus.AddOrderStatusSaga();
 
     public Task<IReceivedMessage<OrderConfirmed>> ConfirmAsync(string orderId) =>
         Host.DeliverAsync(new OrderConfirmed

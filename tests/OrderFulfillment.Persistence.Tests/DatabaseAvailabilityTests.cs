@@ -41,4 +41,15 @@ public sealed class DatabaseAvailabilityTests
         Assert.True(DatabaseAvailability<DbContext>.IsOutage(refused));
         Assert.False(DatabaseAvailability<DbContext>.IsDiskFull(refused));
     }
+
+    [Fact]
+    public void Failures_together_are_a_full_disk_when_any_of_them_is()
+    {
+        var both = new AggregateException(new TimeoutException(), Postgres("53100"));
+        var conflict = new AggregateException(Postgres("40001"), Postgres("23505"));
+
+        Assert.True(DatabaseAvailability<DbContext>.IsOutage(both));
+        Assert.True(DatabaseAvailability<DbContext>.IsDiskFull(both));
+        Assert.False(DatabaseAvailability<DbContext>.IsOutage(conflict));
+    }
 }

@@ -1,19 +1,25 @@
 using MassTransit;
+using MassTransit.Serialization;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrderFulfillment.Hosting;
 using OrderFulfillment.Messaging;
+using OrderFulfillment.Persistence;
 using Xunit;
 
 namespace OrderFulfillment.TestSupport;
 
 /// <summary>
 /// A service's sagas on MassTransit's test harness, wired as the service wires them (same registration, same definitions
-/// of their endpoints, same contract topology) but on the in-memory transport and EF Core's in-memory database, with the
-/// harness's own message transaction (<see cref="HarnessTransaction"/>) in place of the service's outbox.
+/// of their endpoints, same contract topology) on the in-memory transport. Either on EF Core's in-memory database, with
+/// the harness's own message transaction (<see cref="HarnessTransaction"/>) in place of the service's outbox
+/// (<see cref="StartAsync(Action{IServiceCollection}, Action{IBusRegistrationConfigurator}, Action{IInMemoryBusFactoryConfigurator}?)"/>),
+/// or on PostgreSQL through the service's own outbox and inbox (<see cref="StartOnPostgresAsync{TDbContext}"/>).
 /// </summary>
 public sealed class HarnessHost : IAsyncDisposable
 {
@@ -24,10 +30,12 @@ public sealed class HarnessHost : IAsyncDisposable
     public static readonly CancellationToken Now = new(canceled: true);
 
     readonly ServiceProvider _provider;
+    readonly HarnessOutbox? _outbox;
 
-    HarnessHost(ServiceProvider provider)
+    HarnessHost(ServiceProvider provider, HarnessOutbox? outbox)
     {
         _provider = provider;
+        _outbox = outbox;
         Harness = provider.GetRequiredService<ITestHarness>();
     }
 
@@ -35,15 +43,68 @@ public sealed class HarnessHost : IAsyncDisposable
 
     public IServiceProvider Services => _provider;
 
-    public static async Task<HarnessHost> StartAsync(
+    /// <summary>
+    /// The sagas on the database that <paramref name="services"/> registers (<see cref="AddInMemoryDatabase{TDbContext}"/>),
+    /// with the harness's own message transaction: MassTransit's in-memory outbox and delayed scheduler.
+    /// </summary>
+    public static Task<HarnessHost> StartAsync(
         Action<IServiceCollection> services,
         Action<IBusRegistrationConfigurator> bus,
-        Action<IInMemoryBusFactoryConfigurator>? busPipeline = null)
+        Action<IInMemoryBusFactoryConfigurator>? busPipeline = null) =>
+        StartAsync(
+            collection =>
+            {
+                collection.AddSingleton<IMessageTransaction, HarnessTransaction>();
+                services(collection);
+            },
+            bus,
+            (context, cfg) =>
+            {
+                busPipeline?.Invoke(cfg);
+                cfg.ConnectEndpointConfigurationObserver(new OutboxInsideRetry(context));
+            },
+            outbox: null);
+
+    /// <summary>
+    /// The sagas stored as the service stores them: <typeparamref name="TDbContext"/> on PostgreSQL (<paramref name="database"/>,
+    /// emptied first), each message one transaction of the service's outbox and inbox (<see cref="ServiceOutbox"/>), and the
+    /// outbox's delivery publishing what committed. Only the transport is the harness's.
+    /// </summary>
+    public static async Task<HarnessHost> StartOnPostgresAsync<TDbContext>(
+        PostgresHarnessDatabase<TDbContext> database,
+        Action<IServiceCollection> services,
+        Action<IBusRegistrationConfigurator> bus)
+        where TDbContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        await database.EmptyAsync();
+        return await StartAsync(
+            collection =>
+            {
+                // As ServiceHosting.AddServiceDatabase registers it.
+                var connectionString = NpgsqlTuning.WithMessageProcessingDefaults(database.ConnectionString);
+                collection.AddDbContextPool<TDbContext>(options => options.UseNpgsql(connectionString));
+                services(collection);
+            },
+            x =>
+            {
+                bus(x);
+                x.AddServiceOutbox<TDbContext>(new ConfigurationBuilder().Build());
+            },
+            (_, _) => { },
+            new HarnessOutbox(database.ConnectionString));
+    }
+
+    static async Task<HarnessHost> StartAsync(
+        Action<IServiceCollection> services,
+        Action<IBusRegistrationConfigurator> bus,
+        Action<IBusRegistrationContext, IInMemoryBusFactoryConfigurator> busPipeline,
+        HarnessOutbox? outbox)
     {
         var collection = new ServiceCollection();
         collection.AddMetrics();
+        collection.AddLogging(); // ILogger<T> for the outbox's delivery and cleanup
         collection.AddSingleton<OrderFulfillmentMetrics>();
-        collection.AddSingleton<IMessageTransaction, HarnessTransaction>();
         services(collection);
         // The harness logs every message at debug level by default; schedules run hundreds of thousands of messages.
         collection.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -53,12 +114,11 @@ public sealed class HarnessHost : IAsyncDisposable
             x.UsingInMemory((context, cfg) =>
             {
                 cfg.ConfigureContractMessages();
-                busPipeline?.Invoke(cfg);
-                cfg.ConnectEndpointConfigurationObserver(new OutboxInsideRetry(context));
+                busPipeline(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
         });
-        var host = new HarnessHost(collection.BuildServiceProvider(true));
+        var host = new HarnessHost(collection.BuildServiceProvider(true), outbox);
         // Waiting on the harness ends at its timeout, not at the first quiet moment between two steps of a test.
         host.Harness.TestInactivityTimeout = host.Harness.TestTimeout;
         await host.Harness.Start();
@@ -99,13 +159,31 @@ public sealed class HarnessHost : IAsyncDisposable
         var id = NewId.NextGuid();
         await Harness.Bus.Publish(message, c => c.MessageId = id);
         Assert.True(await Harness.Consumed.Any<T>(m => m.Context.MessageId == id), $"{typeof(T).Name} should be consumed");
-        return Harness.Consumed.Select<T>(Now).First(m => m.Context.MessageId == id);
+        var received = Harness.Consumed.Select<T>(Now).First(m => m.Context.MessageId == id);
+        if (received.Exception is null)
+            await WaitUntilDeliveredAsync(id);
+        return received;
     }
 
-    /// <summary>The messages of one type published so far, in publish order.</summary>
+    /// <summary>
+    /// On PostgreSQL, waits until the transaction of <paramref name="messageId"/> (when given) has committed and the outbox
+    /// has delivered all that committed so far; on the in-memory database what a consumer publishes is sent as it completes.
+    /// </summary>
+    public Task WaitUntilDeliveredAsync(Guid? messageId = null) =>
+        _outbox is null ? Task.CompletedTask : WaitUntilAsync(() => _outbox.DeliveredAsync(messageId), "the outbox delivered what committed");
+
+    /// <summary>
+    /// How many scheduled messages (deadlines, ends of hold windows) wait in the outbox on PostgreSQL; null on the in-memory
+    /// database, whose scheduler (MassTransit's delayed one) cannot be read and never takes a message back.
+    /// </summary>
+    public async Task<long?> ScheduledCountAsync() => _outbox is null ? null : await _outbox.ScheduledCountAsync();
+
+    /// <summary>The messages of one type published so far, in publish order (on PostgreSQL, as the outbox delivered them).</summary>
     public List<T> Published<T>()
         where T : class =>
-        Harness.Published.Select<T>(Now).Select(m => m.Context.Message).ToList();
+        _outbox is null
+            ? Harness.Published.Select<T>(Now).Select(m => m.Context.Message).ToList()
+            : Harness.Sent.Select<SerializedMessageBody>(Now).Select(m => HarnessOutbox.Read<T>(m.Context)).OfType<T>().ToList();
 
     /// <summary>Reads from the service's database in a scope of its own.</summary>
     public async Task<TResult> QueryAsync<TDbContext, TResult>(Func<TDbContext, Task<TResult>> query)
@@ -116,13 +194,16 @@ public sealed class HarnessHost : IAsyncDisposable
     }
 
     /// <summary>Waits until the condition holds, or fails the test after the harness timeout.</summary>
-    public async Task WaitUntilAsync(Func<bool> condition, string what)
+    public Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    /// <summary>Waits until the condition holds, or fails the test after the harness timeout.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + Harness.TestTimeout;
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(10);
+            await Task.Delay(10); // the interval of a poll for a state that has no event to await, not a quiet period
         }
     }
 

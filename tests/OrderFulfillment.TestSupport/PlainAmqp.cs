@@ -124,7 +124,7 @@ public sealed class PlainAmqp : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"{queue} holds {seen} messages, expected {count}");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the queue's count, not a quiet period
         }
     }
 
@@ -164,6 +164,15 @@ public sealed class PlainAmqp : IAsyncDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>Takes every message off <paramref name="queue"/>, acknowledged, as if its consumer had lost them; returns how many.</summary>
+    public async Task<int> EmptyAsync(string queue)
+    {
+        var taken = 0;
+        while (await GetAsync(queue) is not null)
+            taken++;
+        return taken;
     }
 
     public async ValueTask DisposeAsync()
@@ -208,7 +217,7 @@ public sealed class EventLog(IChannel channel, string queue) : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}; saw {Events.Count} events:\n" +
                                            string.Join("\n", Events.Select(e => $"{e.Exchange} {e.Body}")));
-            await Task.Delay(50);
+            await Task.Delay(50); // the interval of a poll of what the consumer has taken, not a quiet period
         }
 
         return Events;
@@ -253,7 +262,7 @@ public static class AmqpMessages
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the condition, not a quiet period
         }
     }
 }

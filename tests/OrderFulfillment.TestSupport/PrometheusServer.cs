@@ -90,7 +90,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"prometheus was not ready within 30 s:\n{string.Join('\n', log)}");
-            await Task.Delay(200);
+            await Task.Delay(200); // the interval of a poll until Prometheus is ready
         }
     }
 
@@ -129,7 +129,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             alerts = await AlertsAsync();
             if (alerts.FirstOrDefault(match) is { ValueKind: JsonValueKind.Object } found)
                 return found;
-            await Task.Delay(500);
+            await Task.Delay(500); // the interval of a poll of the alerts, which Prometheus evaluates on its own clock
         }
 
         throw new TimeoutException($"{what}: not in /api/v1/alerts within {timeout.TotalSeconds} s; there were: {string.Join(", ", alerts)}");

@@ -127,7 +127,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             {
             }
 
-            await Task.Delay(200);
+            await Task.Delay(200); // the interval of a poll until the service answers, not a quiet period
         }
 
         throw new TimeoutException($"{_project} was not ready within {timeout.TotalSeconds} s:\n{LogTail()}");

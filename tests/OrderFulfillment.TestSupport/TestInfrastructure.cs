@@ -43,20 +43,42 @@ public sealed class TestInfrastructure : IAsyncDisposable
                 exception);
         }
 
-        await using (var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres"))
-        {
-            try
-            {
-                await connection.OpenAsync();
-            }
-            catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException)
-            {
-                throw new InvalidOperationException($"PostgreSQL ({PostgresServer}) is not reachable (run scripts/services-up.sh): {exception.Message}",
-                    exception);
-            }
-        }
-
+        // A server that does not answer fails here, with the reason.
+        await using var postgres = await OpenPostgresAsync();
         return new TestInfrastructure(vhost);
+    }
+
+    /// <summary>
+    /// A connection to the maintenance database of <paramref name="server"/> (by default <see cref="PostgresServer"/>), to
+    /// create and drop a test's databases.
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenPostgresAsync(string? server = null)
+    {
+        server ??= PostgresServer;
+        var connection = new NpgsqlConnection(server + ";Database=postgres");
+        try
+        {
+            await connection.OpenAsync();
+            return connection;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException)
+        {
+            await connection.DisposeAsync();
+            throw new InvalidOperationException($"PostgreSQL ({server}) is not reachable (run scripts/services-up.sh): {exception.Message}",
+                exception);
+        }
+    }
+
+    /// <summary>Drops a test's databases on <paramref name="server"/> (by default <see cref="PostgresServer"/>), with their connections.</summary>
+    public static async Task DropDatabasesAsync(IEnumerable<string> databases, string? server = null)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = await OpenPostgresAsync(server);
+        foreach (var database in databases)
+        {
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>A broker that a previous test restarted may need a few seconds before its management API answers.</summary>
@@ -72,7 +94,7 @@ public sealed class TestInfrastructure : IAsyncDisposable
             }
             catch (HttpRequestException) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(500);
+                await Task.Delay(500); // the interval between attempts while the management API comes up
             }
         }
     }
@@ -123,14 +145,7 @@ public sealed class TestInfrastructure : IAsyncDisposable
             // best effort: a broker stopped by a test is restarted by it
         }
 
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(PostgresServer + ";Database=postgres");
-        await connection.OpenAsync();
-        foreach (var database in _databases)
-        {
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
+        await DropDatabasesAsync(_databases);
     }
 
     static string Env(string name, string fallback) =>

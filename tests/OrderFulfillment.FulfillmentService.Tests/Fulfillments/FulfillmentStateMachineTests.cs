@@ -1,18 +1,24 @@
 using OrderFulfillment.Contracts;
+using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
 using OrderFulfillment.Messaging;
 using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.FulfillmentService.Tests.Fulfillments;
 
-public sealed class FulfillmentStateMachineTests
+/// <summary>
+/// The fulfillment saga and the planning consumer on EF Core's in-memory database, and again through the production
+/// pipeline (<see cref="OnPostgres"/>): PostgreSQL, each message one transaction of the outbox and inbox, the commands and
+/// events delivered by the outbox.
+/// </summary>
+public class FulfillmentStateMachineTests(PostgresHarnessDatabase<FulfillmentDbContext>? database = null)
 {
     static readonly DateTimeOffset At = new(2026, 11, 24, 11, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task A_confirmed_order_gets_one_fulfillment_per_warehouse_announced_pending_then_planning()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
 
         await h.ConfirmAsync("ORD-1",
             new OrderLine { Sku = "SKU-1", Quantity = 2, WarehouseId = "WH-EAST" },
@@ -23,8 +29,7 @@ public sealed class FulfillmentStateMachineTests
         var east = DeterministicId.ForFulfillment("ORD-1", "WH-EAST");
         var west = DeterministicId.ForFulfillment("ORD-1", "WH-WEST");
         var central = DeterministicId.ForFulfillment("ORD-1", "WH-CENTRAL");
-        foreach (var id in new[] { east, west, central })
-            Assert.True((await h.Sagas.Exists(id, m => m.Planning)).HasValue);
+        await h.WaitUntilPlanningAsync(east, west, central);
 
         foreach (var id in new[] { east, west, central })
         {
@@ -42,7 +47,7 @@ public sealed class FulfillmentStateMachineTests
     [Fact]
     public async Task The_same_order_confirmed_twice_creates_nothing_twice()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-2");
 
         await h.PlannedFulfillmentAsync("ORD-2");
@@ -55,7 +60,7 @@ public sealed class FulfillmentStateMachineTests
     [Fact]
     public async Task The_warehouse_steps_walk_the_whole_lifecycle_with_contiguous_sequences()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-3");
 
         await h.DeliverAsync(new WarehousePickingStarted { FulfillmentId = id, OccurredAt = At });
@@ -79,7 +84,7 @@ public sealed class FulfillmentStateMachineTests
     [Fact]
     public async Task Shipped_while_packed_skips_ahead_with_one_event()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-4");
         await h.DeliverAsync(new WarehousePacked { FulfillmentId = id, OccurredAt = At });
 
@@ -92,7 +97,7 @@ public sealed class FulfillmentStateMachineTests
     [Fact]
     public async Task Stale_and_duplicate_steps_are_acknowledged_without_effect()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-5");
         await h.DeliverAsync(new WarehousePacked { FulfillmentId = id, OccurredAt = At });
 
@@ -108,7 +113,7 @@ public sealed class FulfillmentStateMachineTests
     [Fact]
     public async Task A_step_for_an_unknown_fulfillment_faults_without_retry()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
 
         var received = await h.DeliverAsync(new WarehousePicked { FulfillmentId = Guid.NewGuid(), OccurredAt = At });
 
@@ -118,7 +123,7 @@ public sealed class FulfillmentStateMachineTests
     [Fact]
     public async Task After_cancelled_a_later_step_is_rejected_and_an_earlier_one_is_stale()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-6");
         await h.DeliverAsync(new WarehousePicked { FulfillmentId = id, OccurredAt = At });
         await h.DeliverAsync(new WarehouseCancelled { FulfillmentId = id, OccurredAt = At, Reason = "damaged stock" });
@@ -137,7 +142,7 @@ public sealed class FulfillmentStateMachineTests
     [Fact]
     public async Task A_warehouse_cancellation_after_shipment_is_rejected()
     {
-        await using var h = await FulfillmentHarness.StartAsync();
+        await using var h = await FulfillmentHarness.StartAsync(database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-7");
         await h.DeliverAsync(new WarehouseShipped { FulfillmentId = id, OccurredAt = At, Carrier = "UPS", TrackingNumber = "1Z1" });
 
@@ -146,4 +151,7 @@ public sealed class FulfillmentStateMachineTests
         Assert.IsType<StepRejectedException>(received.Exception);
         Assert.Equal("shipped", (await h.FulfillmentAsync(id)).Status);
     }
+
+    [Trait("Category", "Postgres")] // the same scenarios through the outbox and inbox on PostgreSQL; test.sh --fast leaves them out
+    public sealed class OnPostgres(PostgresHarnessDatabase<FulfillmentDbContext> database) : FulfillmentStateMachineTests(database), IClassFixture<PostgresHarnessDatabase<FulfillmentDbContext>>;
 }

@@ -1,20 +1,23 @@
 using OrderFulfillment.Contracts;
+using OrderFulfillment.FulfillmentService.Data;
 using OrderFulfillment.FulfillmentService.Fulfillments;
+using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.FulfillmentService.Tests.Fulfillments;
 
 /// <summary>
 /// Steps that arrive ahead of their turn are held in the fulfillment's stored state and applied in lifecycle order once
-/// the steps before them arrive, or as a skip-ahead when the hold window ends first (the contract's rule 6).
+/// the steps before them arrive, or as a skip-ahead when the hold window ends first (the contract's rule 6). Also on
+/// PostgreSQL (<see cref="OnPostgres"/>), where the window's end is a scheduled message of the outbox.
 /// </summary>
-public sealed class StepHoldTests
+public class StepHoldTests(PostgresHarnessDatabase<FulfillmentDbContext>? database = null)
 {
     static readonly DateTimeOffset At = new(2026, 11, 24, 11, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task Steps_that_arrive_out_of_order_are_announced_in_lifecycle_order_with_consecutive_sequences()
     {
-        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1));
+        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1), database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-H1");
 
         await h.DeliverAsync(new WarehouseShipped { FulfillmentId = id, OccurredAt = At.AddMinutes(6), Carrier = "UPS", TrackingNumber = "1Z7" });
@@ -44,7 +47,7 @@ public sealed class StepHoldTests
     [Fact]
     public async Task A_step_whose_predecessor_never_comes_is_applied_as_a_skip_ahead_when_the_window_ends()
     {
-        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMilliseconds(300));
+        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMilliseconds(300), database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-H2");
 
         await h.DeliverAsync(new WarehousePacked { FulfillmentId = id, OccurredAt = At });
@@ -61,7 +64,7 @@ public sealed class StepHoldTests
     [Fact]
     public async Task A_held_step_arriving_again_is_a_duplicate_and_a_step_already_passed_is_stale()
     {
-        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1));
+        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1), database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-H3");
         await h.DeliverAsync(new WarehousePickingStarted { FulfillmentId = id, OccurredAt = At });
 
@@ -78,7 +81,7 @@ public sealed class StepHoldTests
     [Fact]
     public async Task A_cancellation_is_applied_at_once_after_the_steps_held_before_it()
     {
-        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1));
+        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1), database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-H4");
         await h.DeliverAsync(new WarehousePacked { FulfillmentId = id, OccurredAt = At });
 
@@ -95,7 +98,7 @@ public sealed class StepHoldTests
     [Fact]
     public async Task An_order_cancellation_is_refused_when_a_shipment_is_held()
     {
-        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1));
+        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.FromMinutes(1), database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-H5");
         await h.DeliverAsync(new WarehouseShipped { FulfillmentId = id, OccurredAt = At, Carrier = "UPS", TrackingNumber = "1Z5" });
 
@@ -109,7 +112,7 @@ public sealed class StepHoldTests
     [Fact]
     public async Task With_a_zero_window_a_step_ahead_is_applied_at_once()
     {
-        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.Zero);
+        await using var h = await FulfillmentHarness.StartAsync(holdWindow: TimeSpan.Zero, database: database);
         var id = await h.PlannedFulfillmentAsync("ORD-H6");
 
         await h.DeliverAsync(new WarehousePacked { FulfillmentId = id, OccurredAt = At });
@@ -117,4 +120,7 @@ public sealed class StepHoldTests
         Assert.Equal(("planning", "packed", 3), h.Announced(id)[^1] is var e ? (e.PreviousStatus, e.Status, e.Sequence) : default);
         Assert.Null((await h.FulfillmentAsync(id)).HoldTokenId);
     }
+
+    [Trait("Category", "Postgres")] // the same scenarios through the outbox and inbox on PostgreSQL; test.sh --fast leaves them out
+    public sealed class OnPostgres(PostgresHarnessDatabase<FulfillmentDbContext> database) : StepHoldTests(database), IClassFixture<PostgresHarnessDatabase<FulfillmentDbContext>>;
 }

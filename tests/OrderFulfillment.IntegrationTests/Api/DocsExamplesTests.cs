@@ -40,7 +40,7 @@ public sealed partial class DocsExamplesTests
             if (exchange == "order.confirmed")
                 await events.WaitForAsync(e => e.Count(x => x.Text("status") == "planning") >= 2, Wait, "the example order planned");
             else
-                await Task.Delay(300);
+                await Task.Delay(300); // the pace between the documented examples, as a person would send them; not awaited for an effect
         }
 
         await events.WaitForAsync(e => e.Any(x => x.Exchange == "fulfillment.status_changed" && x.Text("status") == "completed"), Wait,

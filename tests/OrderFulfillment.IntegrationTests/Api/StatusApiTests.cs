@@ -29,7 +29,7 @@ public sealed class StatusApiTests
         while ((await orders.GetFromJsonAsync<JsonElement>("orders?status=processing")).GetProperty("orders").GetArrayLength() < 3)
         {
             Assert.True(DateTime.UtcNow < deadline, "three orders processing");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the status API, not a quiet period
         }
 
         var order = await orders.GetFromJsonAsync<JsonElement>("orders/API-1");

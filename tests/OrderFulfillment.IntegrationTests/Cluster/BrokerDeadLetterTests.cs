@@ -20,12 +20,8 @@ public sealed class BrokerDeadLetterTests(ITestOutputHelper output)
     public async Task A_message_over_the_delivery_limit_lands_in_the_error_queue_declared_at_start_and_is_replayed()
     {
         await using var broker = await ClusterBroker.StartAsync("dlx");
-        var suffix = broker.VirtualHost[8..].Replace('-', '_');
-        string[] databases = [$"d_{suffix}_orders", $"d_{suffix}_fulfillments"];
-        var environment = broker.ServiceEnvironment();
-        environment["ConnectionStrings__OrderDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[0]}";
-        environment["ConnectionStrings__FulfillmentDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[1]}";
-        environment["WarehouseRouting__DefaultWarehouse"] = "WH-CENTRAL";
+        var databases = broker.ServiceDatabases("d");
+        var environment = broker.ServiceEnvironment(databases);
         try
         {
             await using var orders = await ServiceProcess.StartOrderServiceAsync(environment);
@@ -86,7 +82,7 @@ public sealed class BrokerDeadLetterTests(ITestOutputHelper output)
             while ((await http.GetAsync($"orders/{orderId}")).StatusCode != HttpStatusCode.OK)
             {
                 Assert.True(DateTime.UtcNow < confirmedBy, "the replayed order.confirmed was applied within 60 s");
-                await Task.Delay(200);
+                await Task.Delay(200); // the interval of a poll of the status API, not a quiet period
             }
             Assert.Equal(0u, await amqp.MessageCountAsync("order-status_error"));
             output.WriteLine($"delivery limit: {deliveries} deliveries given back, then dead-lettered by RabbitMQ to order-status_error " +
@@ -94,14 +90,7 @@ public sealed class BrokerDeadLetterTests(ITestOutputHelper output)
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(TestInfrastructure.PostgresServer + ";Database=postgres");
-            await connection.OpenAsync();
-            foreach (var database in databases)
-            {
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-                await drop.ExecuteNonQueryAsync();
-            }
+            await TestInfrastructure.DropDatabasesAsync(databases);
         }
     }
 }

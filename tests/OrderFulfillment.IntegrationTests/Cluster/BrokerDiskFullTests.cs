@@ -30,8 +30,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
     static readonly TimeSpan Alarm = TimeSpan.FromSeconds(25);
     static readonly TimeSpan HoldFor = TimeSpan.FromSeconds(12);
     static readonly TimeSpan StepInterval = TimeSpan.FromSeconds(4);
-    static readonly string[] Steps =
-        ["warehouse.picking_started", "warehouse.picked", "warehouse.packing_started", "warehouse.packed", "warehouse.ready_to_ship", "warehouse.shipped", "warehouse.completed"];
+    static readonly string[] Steps = WarehouseRounds.Steps;
     const string BlockedLine = "RabbitMQ blocked publishing";
     const string UnblockedLine = "RabbitMQ unblocked publishing after";
 
@@ -39,13 +38,9 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
     public async Task Disk_alarm_blocks_publishing_and_the_outboxes_deliver_everything_after_it()
     {
         await using var broker = await ClusterBroker.StartAsync("disk");
-        var suffix = broker.VirtualHost[8..].Replace('-', '_');
-        string[] databases = [$"k_{suffix}_orders", $"k_{suffix}_fulfillments"];
-        var connectionStrings = databases.Select(d => $"{TestInfrastructure.PostgresServer};Database={d}").ToArray();
-        var environment = broker.ServiceEnvironment();
-        environment["ConnectionStrings__OrderDb"] = connectionStrings[0];
-        environment["ConnectionStrings__FulfillmentDb"] = connectionStrings[1];
-        environment["WarehouseRouting__DefaultWarehouse"] = "WH-CENTRAL";
+        var databases = broker.ServiceDatabases("k");
+        var environment = broker.ServiceEnvironment(databases);
+        string[] connectionStrings = [environment["ConnectionStrings__OrderDb"], environment["ConnectionStrings__FulfillmentDb"]];
         try
         {
             await using var orders = await ServiceProcess.StartOrderServiceAsync(environment);
@@ -54,19 +49,11 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
             var quorum = new Dictionary<string, object?> { ["x-queue-type"] = "quorum" };
             await using var events = await amqp.ObserveAsync(quorum, "order.status_changed", "fulfillment.status_changed");
             var prefix = "DISK" + Guid.NewGuid().ToString("N")[..6];
-            foreach (var orderId in Enumerable.Range(1, Orders).Select(i => $"{prefix}-{i:D3}"))
-                await amqp.PublishAsync("order.confirmed", new
-                {
-                    orderId,
-                    confirmedAt = DateTimeOffset.UtcNow,
-                    lines = new object[] { new { sku = "SKU-1", quantity = 2, warehouseId = "WH-EAST" }, new { sku = "SKU-2", quantity = 1, warehouseId = "WH-WEST" } },
-                }, $"checkout-{orderId}");
-            await events.WaitForAsync(e => FulfillmentsAt(e, "planning").Count == Orders * 2, TimeSpan.FromMinutes(1), "every fulfillment planning");
-            var fulfillmentIds = FulfillmentsAt(events.Events, "planning");
+            var fulfillmentIds = await WarehouseRounds.PlanTwoWarehouseOrdersAsync(amqp, events, prefix, Orders);
 
             foreach (var fulfillmentId in fulfillmentIds)
-                await amqp.PublishAsync(Steps[0], StepBody(Steps[0], fulfillmentId), $"{Steps[0]}:{fulfillmentId}");
-            await events.WaitForAsync(e => FulfillmentsAt(e, "picking").Count == Orders * 2, TimeSpan.FromMinutes(1), "every fulfillment picking");
+                await amqp.PublishAsync(Steps[0], WarehouseRounds.StepBody(Steps[0], fulfillmentId), $"{Steps[0]}:{fulfillmentId}");
+            await events.WaitForAsync(e => WarehouseRounds.FulfillmentsAt(e, "picking").Count == Orders * 2, TimeSpan.FromMinutes(1), "every fulfillment picking");
 
             // The second round, held by RabbitMQ for 12 s; the alarm must be on before it comes out.
             var held = Stopwatch.StartNew();
@@ -80,24 +67,22 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
             var publishedDuringAlarm = 0;
             foreach (var step in Steps[2..])
             {
-                await Task.Delay(StepInterval);
+                await Task.Delay(StepInterval); // the WMS's pace between rounds, which spreads them over the alarm
                 foreach (var fulfillmentId in fulfillmentIds)
                 {
                     var during = !watch.IsCompleted;
-                    await amqp.PublishAsync(step, StepBody(step, fulfillmentId), $"{step}:{fulfillmentId}");
+                    await amqp.PublishAsync(step, WarehouseRounds.StepBody(step, fulfillmentId), $"{step}:{fulfillmentId}");
                     if (during)
                         publishedDuringAlarm++;
                 }
             }
 
             var figures = await watch;
-            await events.WaitForAsync(e => FulfillmentsAt(e, "completed").Count == Orders * 2, TimeSpan.FromMinutes(2),
+            await events.WaitForAsync(e => WarehouseRounds.FulfillmentsAt(e, "completed").Count == Orders * 2, TimeSpan.FromMinutes(2),
                 "every fulfillment completed after the alarm");
             var lastEvent = clock.Elapsed;
 
-            var problems = FaultChecks.NotAnnouncedInOrder(events.Events, fulfillmentIds);
-
-            problems.AddRange(await FaultChecks.IncompleteHistoriesAsync(fulfillments, fulfillmentIds));
+            var problems = await FaultChecks.NotCompleteInOrderAsync(events.Events, fulfillmentIds, fulfillments);
             using var management = ClusterBroker.Management(ClusterBroker.ClientNode);
             var errorQueues = await FaultChecks.ErrorQueueMessagesAsync(management, broker.VirtualHost, amqp);
             var services = new[] { ("order service", orders), ("fulfillment service", fulfillments) };
@@ -136,14 +121,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
         finally
         {
             await ClusterBroker.ClearDiskAlarmAsync(AlarmNode);
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(TestInfrastructure.PostgresServer + ";Database=postgres");
-            await connection.OpenAsync();
-            foreach (var database in databases)
-            {
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-                await drop.ExecuteNonQueryAsync();
-            }
+            await TestInfrastructure.DropDatabasesAsync(databases);
         }
     }
 
@@ -168,21 +146,13 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
             {
                 properties = new Dictionary<string, object> { ["message_id"] = $"{step}:{fulfillmentId}", ["content_type"] = "application/json", ["delivery_mode"] = 2 },
                 routing_key = queue,
-                payload = JsonSerializer.Serialize(StepBody(step, fulfillmentId), JsonSerializerOptions.Web),
+                payload = JsonSerializer.Serialize(WarehouseRounds.StepBody(step, fulfillmentId), JsonSerializerOptions.Web),
                 payload_encoding = "string",
             });
             response.EnsureSuccessStatusCode();
             Assert.Contains("\"routed\":true", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
-
-    static object StepBody(string step, string fulfillmentId) => step == "warehouse.shipped"
-        ? new { fulfillmentId, occurredAt = DateTimeOffset.UtcNow, carrier = "UPS", trackingNumber = "1Z" + fulfillmentId[..8] }
-        : new { fulfillmentId, occurredAt = DateTimeOffset.UtcNow };
-
-    static List<string> FulfillmentsAt(IReadOnlyList<ObservedEvent> events, string status) =>
-        events.Where(e => e.Exchange == "fulfillment.status_changed" && e.Text("status") == status)
-            .Select(e => e.Text("fulfillmentId")!).Distinct().ToList();
 
     /// <summary>
     /// Watches the outboxes, readiness and connections every second while the alarm lasts, clears it, and waits until both
@@ -215,7 +185,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
                 foreach (var state in await ConnectionStatesAsync(broker))
                     connectionStates.Add(state);
 
-                await Task.Delay(1000);
+                await Task.Delay(1000); // the interval of the watch's samples while the alarm lasts
             }
 
             eventsDuring = events.Events.Count - eventsAtRaise;
@@ -238,7 +208,7 @@ public sealed class BrokerDiskFullTests(ITestOutputHelper output)
             if (kept == 0)
                 break;
             Assert.True(clock.Elapsed < drainedBy, $"{kept} outbox rows still undelivered a minute after the alarm cleared");
-            await Task.Delay(200);
+            await Task.Delay(200); // the interval of a poll of the outboxes' backlog, not a quiet period
         }
 
         return new AlarmFigures(clearedAt, mostKept, eventsDuring, clock.Elapsed - clearedAt, [.. readiness.Order()], [.. connectionStates.Order()]);

@@ -103,7 +103,7 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
     {
         await takeDown(node);
         output.WriteLine($"{ClusterBroker.NodeName(node)} down at {stopwatch.Elapsed.TotalSeconds:0.0} s");
-        await Task.Delay(NodeDown);
+        await Task.Delay(NodeDown); // the fault's duration: the node stays down this long
         await ClusterBroker.StartNodeAsync(node);
         output.WriteLine($"{ClusterBroker.NodeName(node)} running again at {stopwatch.Elapsed.TotalSeconds:0.0} s");
     }

@@ -76,6 +76,27 @@ public sealed class ClusterBroker : IAsyncDisposable
         ["RabbitMq__Password"] = TestInfrastructure.RabbitPassword,
     };
 
+    /// <summary>The services' two databases for this vhost, orders and fulfillments; <paramref name="test"/> keeps each test's apart.</summary>
+    public string[] ServiceDatabases(string test)
+    {
+        var suffix = VirtualHost[8..].Replace('-', '_');
+        return [$"{test}_{suffix}_orders", $"{test}_{suffix}_fulfillments"];
+    }
+
+    /// <summary>
+    /// <see cref="ServiceEnvironment()"/> with the services' databases (<see cref="ServiceDatabases"/>) on the test server, and
+    /// lines without a warehouse routed to <c>WH-CENTRAL</c>.
+    /// </summary>
+    public Dictionary<string, string> ServiceEnvironment(string[] databases)
+    {
+        ArgumentNullException.ThrowIfNull(databases);
+        var environment = ServiceEnvironment();
+        environment["ConnectionStrings__OrderDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[0]}";
+        environment["ConnectionStrings__FulfillmentDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[1]}";
+        environment["WarehouseRouting__DefaultWarehouse"] = "WH-CENTRAL";
+        return environment;
+    }
+
     /// <summary>The node that holds most of this vhost's connections other than the test's own client.</summary>
     public async Task<(int Node, int Connections, int Total)> NodeOfServiceConnectionsAsync(int answeringNode)
     {

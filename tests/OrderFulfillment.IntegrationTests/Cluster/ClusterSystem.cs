@@ -1,4 +1,3 @@
-using Npgsql;
 using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.IntegrationTests.Cluster;
@@ -24,12 +23,8 @@ public sealed class ClusterSystem : IAsyncDisposable
     public static async Task<ClusterSystem> StartAsync(string purpose)
     {
         var broker = await ClusterBroker.StartAsync(purpose);
-        var suffix = broker.VirtualHost[8..].Replace('-', '_');
-        string[] databases = [$"c_{suffix}_orders", $"c_{suffix}_fulfillments"];
-        var environment = broker.ServiceEnvironment();
-        environment["ConnectionStrings__OrderDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[0]}";
-        environment["ConnectionStrings__FulfillmentDb"] = $"{TestInfrastructure.PostgresServer};Database={databases[1]}";
-        environment["WarehouseRouting__DefaultWarehouse"] = "WH-CENTRAL";
+        var databases = broker.ServiceDatabases("c");
+        var environment = broker.ServiceEnvironment(databases);
 
         // One instance of each first, so that the two do not race to create a database.
         var services = new List<ServiceProcess>
@@ -53,13 +48,6 @@ public sealed class ClusterSystem : IAsyncDisposable
             await service.DisposeAsync();
         await Broker.DisposeAsync();
 
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(TestInfrastructure.PostgresServer + ";Database=postgres");
-        await connection.OpenAsync();
-        foreach (var database in _databases)
-        {
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
+        await TestInfrastructure.DropDatabasesAsync(_databases);
     }
 }

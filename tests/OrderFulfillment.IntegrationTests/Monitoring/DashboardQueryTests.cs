@@ -54,7 +54,7 @@ public sealed partial class DashboardQueryTests(MonitoringSystem monitoring, ITe
         var exported = await monitoring.ExportedMetricNamesAsync();
         for (var exportDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); !named.IsSubsetOf(exported) && DateTime.UtcNow < exportDeadline;)
         {
-            await Task.Delay(1000);
+            await Task.Delay(1000); // the interval of a poll of the exported metric names, not a quiet period
             exported = await monitoring.ExportedMetricNamesAsync();
         }
 
@@ -74,7 +74,7 @@ public sealed partial class DashboardQueryTests(MonitoringSystem monitoring, ITe
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             JsonElement result;
             while ((result = await monitoring.Prometheus.QueryAsync(promql)).GetArrayLength() == 0 && DateTime.UtcNow < deadline)
-                await Task.Delay(1000);
+                await Task.Delay(1000); // the interval of a poll of Prometheus, which scrapes on its own clock
             output.WriteLine($"{panel}: {result.GetArrayLength()} series  {promql}");
             if (result.GetArrayLength() == 0)
                 failures.Add($"{panel}: {promql} returned no series");

@@ -70,7 +70,7 @@ public sealed class OrderTraceTests(ITestOutputHelper output)
             var consumedByFulfillment = spans.Count(s => s.Service == "fulfillment-service" && s.Name.Contains("fulfillment-order-events", StringComparison.Ordinal));
             if (orphans.Count == 0 && consumedByFulfillment >= 2 * 5)
                 break;
-            await Task.Delay(250);
+            await Task.Delay(250); // the interval of a poll of the exported spans, not a quiet period
         }
 
         foreach (var span in spans)

@@ -65,7 +65,7 @@ public sealed class Burst(PlainAmqp amqp, EventLog events, int orders, string pr
 
             if (onRound is not null)
                 await onRound();
-            await Task.Delay(100);
+            await Task.Delay(100); // the producers' pace between rounds of reading the announced statuses
         }
     }
 
@@ -93,7 +93,7 @@ public sealed class Burst(PlainAmqp amqp, EventLog events, int orders, string pr
             }
             catch (Exception) when (attempt < 120)
             {
-                await Task.Delay(500);
+                await Task.Delay(500); // the producer's interval between attempts while the broker restarts
             }
         }
     }

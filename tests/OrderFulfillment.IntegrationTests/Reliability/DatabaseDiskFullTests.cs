@@ -22,14 +22,11 @@ public sealed class DatabaseDiskFullTests(ITestOutputHelper output)
     const int Orders = 10;
     static readonly TimeSpan Full = TimeSpan.FromSeconds(45);
     static readonly TimeSpan StepInterval = TimeSpan.FromSeconds(8);
-    static readonly string[] Steps =
-        ["warehouse.picking_started", "warehouse.picked", "warehouse.packing_started", "warehouse.packed", "warehouse.ready_to_ship", "warehouse.shipped", "warehouse.completed"];
     const string PausedLine = "Database cannot write, disk full";
     const string ResumedLine = "Database writes again after";
     const string DeadLetterLine = "OrderFulfillment.DeadLetters";
 
-    static string Port => Environment.GetEnvironmentVariable("DISKFULL_PG_PORT") is { Length: > 0 } p ? p : "5435";
-    static string Server => $"Host=127.0.0.1;Port={Port};Username={Env("PGUSER", "orderfulfillment")};Password={Env("PGPASSWORD", "orderfulfillment")}";
+    static string Server => FaultChecks.PostgresServer(FaultChecks.Env("DISKFULL_PG_PORT", "5435"));
 
     [Fact]
     public async Task Database_disk_full_mid_burst_pauses_consumption_until_writes_succeed_and_dead_letters_nothing()
@@ -40,54 +37,21 @@ public sealed class DatabaseDiskFullTests(ITestOutputHelper output)
         try
         {
             await CreateDatabasesOnTheSmallVolumeAsync(databases);
-            await using var system = await SystemUnderTest.StartAsync("dbfull", environment =>
-            {
-                environment["ConnectionStrings__OrderDb"] = $"{Server};Database={databases[0]}";
-                environment["ConnectionStrings__FulfillmentDb"] = $"{Server};Database={databases[1]}";
-            });
+            await using var system = await FaultedSystem.StartOnAsync("dbfull", Server, databases);
             await using var events = await system.Amqp.ObserveAsync("order.status_changed", "fulfillment.status_changed");
-            var orderIds = Enumerable.Range(1, Orders).Select(i => $"{prefix}-{i:D3}").ToList();
-            foreach (var orderId in orderIds)
-                await system.Amqp.PublishAsync("order.confirmed", new
-                {
-                    orderId,
-                    confirmedAt = DateTimeOffset.UtcNow,
-                    lines = new object[] { new { sku = "SKU-1", quantity = 2, warehouseId = "WH-EAST" }, new { sku = "SKU-2", quantity = 1, warehouseId = "WH-WEST" } },
-                }, $"checkout-{orderId}");
-            await events.WaitForAsync(e => FulfillmentsAt(e, "planning").Count == Orders * 2, TimeSpan.FromMinutes(1), "every fulfillment planning");
-            var fulfillmentIds = FulfillmentsAt(events.Events, "planning");
+            var fulfillmentIds = await WarehouseRounds.PlanTwoWarehouseOrdersAsync(system.Amqp, events, prefix, Orders);
 
             // One round of steps every 8 s; the volume fills right after the first round, so the other six arrive while
             // no write that needs a new page can succeed.
-            var publishedWhileFull = 0;
             var full = false;
             var fullClock = new Stopwatch();
             var fillReport = "";
-            var publisher = Task.Run(async () =>
+            var publisher = Task.Run(() => WarehouseRounds.PublishWithFaultAfterFirstRoundAsync(system.Amqp, fulfillmentIds, StepInterval, async () =>
             {
-                foreach (var step in Steps)
-                {
-                    foreach (var fulfillmentId in fulfillmentIds)
-                    {
-                        object body = step == "warehouse.shipped"
-                            ? new { fulfillmentId, occurredAt = DateTimeOffset.UtcNow, carrier = "UPS", trackingNumber = "1Z" + fulfillmentId[..8] }
-                            : new { fulfillmentId, occurredAt = DateTimeOffset.UtcNow };
-                        await system.Amqp.PublishAsync(step, body, $"{step}:{fulfillmentId}");
-                        if (Volatile.Read(ref full))
-                            Interlocked.Increment(ref publishedWhileFull);
-                    }
-
-                    if (step == Steps[0])
-                    {
-                        fillReport = await FaultChecks.RunScriptAsync("diskfull-postgres.sh", "fill");
-                        fullClock.Start();
-                        Volatile.Write(ref full, true);
-                    }
-
-                    if (step != Steps[^1])
-                        await Task.Delay(StepInterval);
-                }
-            });
+                fillReport = await FaultChecks.RunScriptAsync("diskfull-postgres.sh", "fill");
+                fullClock.Start();
+                Volatile.Write(ref full, true);
+            }));
 
             // While full: the fulfillment service (whose steps keep coming) stops being ready once its retries run out.
             await AmqpMessages.UntilAsync(() => Volatile.Read(ref full), TimeSpan.FromSeconds(30), "the volume filled");
@@ -102,26 +66,15 @@ public sealed class DatabaseDiskFullTests(ITestOutputHelper output)
                     break;
                 }
 
-                await Task.Delay(500);
+                await Task.Delay(500); // the interval of a poll of /health/ready while the volume is full
             }
 
-            await Task.Delay(Full > fullClock.Elapsed ? Full - fullClock.Elapsed : TimeSpan.Zero);
-            await publisher;
-            Volatile.Write(ref full, false);
+            await Task.Delay(Full > fullClock.Elapsed ? Full - fullClock.Elapsed : TimeSpan.Zero); // the fault's duration: the volume stays full for Full
+            var publishedWhileFull = await publisher;
             var freeReport = await FaultChecks.RunScriptAsync("diskfull-postgres.sh", "free");
-            var freed = Stopwatch.StartNew();
             var fullFor = fullClock.Elapsed;
 
-            await events.WaitForAsync(e => FulfillmentsAt(e, "completed").Count == Orders * 2, TimeSpan.FromMinutes(3),
-                "every fulfillment completed after space returned");
-            var lastEvent = freed.Elapsed;
-            await FaultChecks.WaitUntilReadyAsync(TimeSpan.FromSeconds(30), system.Orders, system.Fulfillments);
-
-            var problems = FaultChecks.NotAnnouncedInOrder(events.Events, fulfillmentIds);
-
-            problems.AddRange(await FaultChecks.IncompleteHistoriesAsync(system.Fulfillments, fulfillmentIds));
-            using var management = TestInfrastructure.ManagementClient();
-            var errorQueues = await FaultChecks.ErrorQueueMessagesAsync(management, system.Infrastructure.VirtualHost, system.Amqp);
+            var (lastEvent, problems, errorQueues) = await FaultedSystem.RecoveryAsync(system, events, fulfillmentIds, "after space returned");
             var services = new[] { ("order service", system.Orders), ("fulfillment service", system.Fulfillments) };
             var logLines = services.Select(s => (Service: s.Item1, Paused: FaultChecks.LogLines(s.Item2, PausedLine),
                 Resumed: FaultChecks.LogLines(s.Item2, ResumedLine), Retries: FaultChecks.LogLines(s.Item2, "53100").Count,
@@ -142,7 +95,7 @@ public sealed class DatabaseDiskFullTests(ITestOutputHelper output)
 
             Assert.Empty(problems);
             Assert.Equal(0, errorQueues);
-            Assert.Equal((Steps.Length - 1) * fulfillmentIds.Count, publishedWhileFull);
+            Assert.Equal((WarehouseRounds.Steps.Length - 1) * fulfillmentIds.Count, publishedWhileFull);
             Assert.NotNull(notReadyAfter);
             foreach (var (service, paused, resumed, _, deadLetters) in logLines)
             {
@@ -173,10 +126,4 @@ public sealed class DatabaseDiskFullTests(ITestOutputHelper output)
             await create.ExecuteNonQueryAsync();
         }
     }
-
-    static List<string> FulfillmentsAt(IReadOnlyList<ObservedEvent> events, string status) =>
-        events.Where(e => e.Exchange == "fulfillment.status_changed" && e.Text("status") == status)
-            .Select(e => e.Text("fulfillmentId")!).Distinct().ToList();
-
-    static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
 }

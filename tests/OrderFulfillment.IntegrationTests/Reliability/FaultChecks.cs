@@ -11,6 +11,13 @@ internal static class FaultChecks
 {
     public static readonly string[] Lifecycle = ["pending", "planning", "picking", "picked", "packing", "packed", "ready", "shipped", "completed"];
 
+    /// <summary>A PostgreSQL cluster of a fault test's own on <paramref name="port"/>, with the user of PGUSER and PGPASSWORD.</summary>
+    public static string PostgresServer(string port) =>
+        $"Host=127.0.0.1;Port={port};Username={Env("PGUSER", "orderfulfillment")};Password={Env("PGPASSWORD", "orderfulfillment")}";
+
+    /// <summary>An environment variable, or <paramref name="fallback"/> where it is unset or empty.</summary>
+    public static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+
     /// <summary>/health/ready's status code and body (<c>Healthy</c>, <c>Degraded</c> or <c>Unhealthy</c>).</summary>
     public static async Task<(HttpStatusCode Status, string Body)> ReadinessAsync(ServiceProcess service)
     {
@@ -28,7 +35,7 @@ internal static class FaultChecks
             while ((await ReadinessAsync(service)).Status != HttpStatusCode.OK)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"every service ready again within {within.TotalSeconds:0} s");
-                await Task.Delay(200);
+                await Task.Delay(200); // the interval of a poll of /health/ready, not a quiet period
             }
         }
     }
@@ -46,6 +53,14 @@ internal static class FaultChecks
                 problems.Add($"{fulfillmentId} announced {string.Join(",", observed)}");
         }
 
+        return problems;
+    }
+
+    /// <summary>The fulfillments not complete and in order, as announced (<see cref="NotAnnouncedInOrder"/>) or as stored (<see cref="IncompleteHistoriesAsync"/>).</summary>
+    public static async Task<List<string>> NotCompleteInOrderAsync(IReadOnlyList<ObservedEvent> events, IReadOnlyList<string> fulfillmentIds, ServiceProcess fulfillments)
+    {
+        var problems = NotAnnouncedInOrder(events, fulfillmentIds);
+        problems.AddRange(await IncompleteHistoriesAsync(fulfillments, fulfillmentIds));
         return problems;
     }
 
@@ -67,11 +82,18 @@ internal static class FaultChecks
     }
 
     /// <summary>Outbox rows a service committed and has not delivered yet (the persistence library's <c>outbox_message</c>).</summary>
-    public static async Task<long> OutboxBacklogAsync(string connectionString)
+    public static Task<long> OutboxBacklogAsync(string connectionString) =>
+        CountAsync(connectionString, "SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL");
+
+    /// <summary>Scheduled messages (deadlines, ends of hold windows) a service's outbox holds until they are due (<c>outbox_scheduled_message</c>).</summary>
+    public static Task<long> ScheduledMessagesAsync(string connectionString) =>
+        CountAsync(connectionString, "SELECT count(*) FROM outbox_scheduled_message");
+
+    static async Task<long> CountAsync(string connectionString, string query)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL", connection);
+        await using var count = new NpgsqlCommand(query, connection);
         return (long)(await count.ExecuteScalarAsync())!;
     }
 

@@ -18,7 +18,7 @@ public sealed class InfrastructureRestartTests(ITestOutputHelper output)
         var report = await RunWithRestartAsync(system, "RB", async () =>
         {
             await RunAsync("rabbitmqctl", "stop_app");
-            await Task.Delay(3000);
+            await Task.Delay(3000); // the fault's duration: the broker stays stopped this long
             await RunAsync("rabbitmqctl", "start_app");
             await RunAsync("rabbitmqctl", "await_startup");
             await WaitForManagementAsync();
@@ -82,7 +82,7 @@ public sealed class InfrastructureRestartTests(ITestOutputHelper output)
             }
 
             Assert.True(DateTime.UtcNow < deadline, "the management API did not come back");
-            await Task.Delay(500);
+            await Task.Delay(500); // the interval of a poll until the management API is back
         }
     }
 

@@ -31,7 +31,7 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
         await events.WaitForAsync(e => e.Any(x => x.Text("orderId") == "ORD-BB-OK"), Wait, "the good order behind the bad bytes");
         await system.Amqp.WaitForQueueAsync("order-status_error", 1, Wait);
         // The management API samples every 5 s: wait for two samples before reading the queue's rates and counts.
-        await Task.Delay(TimeSpan.FromSeconds(11));
+        await Task.Delay(TimeSpan.FromSeconds(11)); // two samples of the management API's statistics, not a quiet period
 
         var queue = await system.Infrastructure.QueueAsync("order-status");
         var redelivered = Stat(queue, "redeliver");

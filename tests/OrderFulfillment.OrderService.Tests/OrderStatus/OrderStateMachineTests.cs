@@ -1,15 +1,22 @@
 using OrderFulfillment.Contracts;
 using OrderFulfillment.Messaging;
+using OrderFulfillment.OrderService.Data;
 using OrderFulfillment.OrderService.OrderStatus;
+using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.OrderService.Tests.OrderStatus;
 
-public sealed class OrderStateMachineTests
+/// <summary>
+/// The order saga's scenarios on EF Core's in-memory database, and again through the production pipeline
+/// (<see cref="OnPostgres"/>): the saga on PostgreSQL, each message one transaction of the outbox and inbox, its events
+/// published by the outbox's delivery.
+/// </summary>
+public class OrderStateMachineTests(PostgresHarnessDatabase<OrderDbContext>? database = null)
 {
     [Fact]
     public async Task The_first_event_is_confirmed_with_no_previous_status_and_the_order_lines()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
 
         await h.ConfirmAsync("ORD-1");
 
@@ -22,7 +29,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task Two_fulfillments_take_the_order_from_confirmed_to_delivered()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-2");
 
         await h.AnnounceAsync("ORD-2", "WH-EAST", "pending", 2);
@@ -44,7 +51,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task Completed_by_the_warehouse_never_makes_an_order_delivered()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-3");
         await h.AnnounceAsync("ORD-3", "WH-EAST", "shipped", 1);
 
@@ -56,7 +63,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task Delivery_before_shipment_is_kept_and_applied_once_shipped()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-4");
         await h.AnnounceAsync("ORD-4", "WH-EAST", "planning", 1);
 
@@ -71,7 +78,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task Out_of_order_events_never_move_the_status_backwards()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-5");
 
         await h.Host.DeliverAsync(OrderHarness.Announcement("ORD-5", "WH-EAST", "shipped", 3, 1));
@@ -89,7 +96,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task An_order_whose_fulfillments_are_all_cancelled_is_cancelled_and_stays_so()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-6");
         await h.AnnounceAsync("ORD-6", "WH-EAST", "planning", 2);
         await h.AnnounceAsync("ORD-6", "WH-WEST", "planning", 2);
@@ -105,7 +112,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task Three_fulfillments_with_one_cancelled_deliver_over_the_other_two()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-7");
         foreach (var warehouse in new[] { "WH-A", "WH-B", "WH-C" })
             await h.AnnounceAsync("ORD-7", warehouse, "planning", 3);
@@ -124,7 +131,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task A_fulfillment_not_yet_announced_holds_the_order_below_shipped()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-8");
 
         await h.AnnounceAsync("ORD-8", "WH-EAST", "shipped", 2);
@@ -135,7 +142,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task A_repeated_confirmation_publishes_nothing()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-9");
 
         var again = await h.ConfirmAsync("ORD-9");
@@ -147,7 +154,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task A_cancellation_refusal_is_visible_in_the_timeline()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-10");
 
         await h.Host.DeliverAsync(new OrderCancellationRefused
@@ -165,7 +172,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task An_invalid_order_is_rejected_with_the_reason()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
 
         var received = await h.Host.DeliverAsync(new OrderConfirmed { OrderId = "bad id!", ConfirmedAt = OrderHarness.At, Lines = [] });
 
@@ -178,7 +185,7 @@ public sealed class OrderStateMachineTests
     [Fact]
     public async Task A_delivery_for_a_fulfillment_the_order_does_not_have_is_rejected()
     {
-        await using var h = await OrderHarness.StartAsync();
+        await using var h = await OrderHarness.StartAsync(database);
         await h.ConfirmAsync("ORD-11");
         await h.AnnounceAsync("ORD-11", "WH-EAST", "shipped", 1);
 
@@ -187,14 +194,6 @@ public sealed class OrderStateMachineTests
         Assert.IsType<FulfillmentNotInOrderException>(received.Exception);
     }
 
-    [Fact]
-    public async Task Events_for_an_unknown_order_fault()
-    {
-        await using var h = await OrderHarness.StartAsync();
-
-        var received = await h.DeliverAsync("ORD-NEVER", "WH-EAST");
-
-        Assert.IsType<UnknownOrderException>(received.Exception);
-        Assert.Empty(h.Host.Published<OrderStatusChanged>());
-    }
+    [Trait("Category", "Postgres")] // the same scenarios through the outbox and inbox on PostgreSQL; test.sh --fast leaves them out
+    public sealed class OnPostgres(PostgresHarnessDatabase<OrderDbContext> database) : OrderStateMachineTests(database), IClassFixture<PostgresHarnessDatabase<OrderDbContext>>;
 }

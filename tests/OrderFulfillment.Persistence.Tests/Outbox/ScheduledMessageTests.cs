@@ -24,10 +24,10 @@ public sealed class ScheduledMessageTests
         await bus.Events.WaitForAsync(e => e.Any(x => x.Exchange == Reminded), Wait, "the reminder");
 
         Assert.True(DateTime.UtcNow - sent >= TimeSpan.FromSeconds(2), "the reminder came before it was due");
-        // Nothing more may come: wait past a second delivery round and a margin.
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Single(bus.Events.Events, e => e.Exchange == Reminded);
+        // Nothing more may come: no reminder is left scheduled, and a second one delivered would come before the sentinel.
         Assert.Equal(0, await bus.QueryAsync(db => db.Set<ScheduledOutboxMessage>().CountAsync()));
+        await SentinelAsync(bus, counter);
+        Assert.Single(bus.Events.Events, e => e.Exchange == Reminded);
         Assert.Null(await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.ReminderTokenId).SingleAsync()));
     }
 
@@ -42,9 +42,12 @@ public sealed class ScheduledMessageTests
         await bus.SendAsync(new StopReminder(counter));
         await WaitForScheduledRowsAsync(bus, 0);
 
-        // Past the time it was due, plus a margin of several delivery rounds.
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.DoesNotContain(bus.Events.Events, e => e.Exchange == Reminded);
+        // The sentinel: another counter's reminder, scheduled after it with the same delay. Due rows are promoted in the
+        // order they come due, so by the time it arrives the cancelled one would have been delivered.
+        var sentinel = Guid.NewGuid();
+        await bus.SendAsync(new StartReminder(sentinel, 2_000));
+        await bus.Events.WaitForAsync(e => e.Any(x => x.Exchange == Reminded), Wait, "the sentinel's reminder");
+        Assert.Equal([sentinel], bus.Events.Events.Where(e => e.Exchange == Reminded).Select(e => Guid.Parse(e.Text("counterId")!)));
         Assert.Equal(0, await bus.QueryAsync(db => db.Set<OutboxMessage>().CountAsync(m => m.MessageType.EndsWith(":Remind"))));
     }
 
@@ -58,9 +61,10 @@ public sealed class ScheduledMessageTests
         await bus.SendAsync(new StartReminder(counter, 1_000));
 
         await bus.Events.WaitForAsync(e => e.Any(x => x.Exchange == Reminded), Wait, "the second reminder");
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Single(bus.Events.Events, e => e.Exchange == Reminded);
+        // The first one is gone, not merely later: nothing is left scheduled.
         Assert.Equal(0, await bus.QueryAsync(db => db.Set<ScheduledOutboxMessage>().CountAsync()));
+        await SentinelAsync(bus, counter);
+        Assert.Single(bus.Events.Events, e => e.Exchange == Reminded);
     }
 
     [Fact]
@@ -75,12 +79,15 @@ public sealed class ScheduledMessageTests
         await Task.WhenAll(counters.Select((c, i) => (i % 2 == 0 ? first : second).SendAsync(new StartReminder(c, 1_500))));
         await first.Events.WaitForAsync(e => e.Count(x => x.Exchange == Reminded) >= counters.Length, Wait, "every reminder");
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // The sentinel: one more reminder, due after all of them; a second promotion of any would be delivered before it.
+        var sentinel = Guid.NewGuid();
+        await second.SendAsync(new StartReminder(sentinel, 1_500));
+        await first.Events.WaitForAsync(e => e.Any(x => x.Exchange == Reminded && x.Text("counterId") == sentinel.ToString()), Wait, "the sentinel's reminder");
         var reminded = first.Events.Events.Where(e => e.Exchange == Reminded).Select(e => Guid.Parse(e.Text("counterId")!)).ToList();
-        Assert.Equal(counters.Order(), reminded.Order());
+        Assert.Equal(counters.Append(sentinel).Order(), reminded.Order());
         var promoted = await first.QueryAsync(db => db.Set<OutboxMessage>().Where(m => m.MessageType.EndsWith(":Remind"))
             .GroupBy(m => m.MessageId).Select(g => g.Count()).ToListAsync());
-        Assert.Equal(counters.Length, promoted.Count);
+        Assert.Equal(counters.Length + 1, promoted.Count);
         Assert.All(promoted, count => Assert.Equal(1, count));
     }
 
@@ -104,7 +111,7 @@ public sealed class ScheduledMessageTests
                 var promoted = await promoter.PromoteDueAsync(CancellationToken.None);
                 total += promoted;
                 if (promoted == 0)
-                    await Task.Delay(300);
+                    await Task.Delay(300); // a promoter's pace between rounds, as delivery's own interval, not a quiet period
             }
 
             return total;
@@ -117,6 +124,16 @@ public sealed class ScheduledMessageTests
         Assert.True(moved.Sum() <= counters.Length, $"promoters moved {moved.Sum()} rows of {counters.Length}");
     }
 
+    /// <summary>
+    /// Instead of waiting out a quiet period: an increment of the counter, sent after the messages under test, and its
+    /// event awaited. The outbox delivers one counter's messages in the order they committed.
+    /// </summary>
+    static async Task SentinelAsync(CounterBus bus, Guid counter)
+    {
+        await bus.SendAsync(new Increment(counter));
+        await bus.Events.WaitForAsync(e => e.Any(x => x.Exchange != Reminded && x.Text("counterId") == counter.ToString()), Wait, "the sentinel's event");
+    }
+
     static void KeepDelivered(TransactionalOutboxOptions options) => options.DeliveredRetention = TimeSpan.FromHours(1);
 
     static async Task WaitForScheduledRowsAsync(CounterBus bus, int count)
@@ -125,7 +142,7 @@ public sealed class ScheduledMessageTests
         while (await bus.QueryAsync(db => db.Set<ScheduledOutboxMessage>().CountAsync()) != count)
         {
             Assert.True(DateTime.UtcNow < deadline, $"expected {count} scheduled rows");
-            await Task.Delay(50);
+            await Task.Delay(50); // the interval of a poll for a row count, which has no event to await
         }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using OrderFulfillment.TestSupport;
 
 namespace OrderFulfillment.Persistence.Tests.Outbox;
 
@@ -19,9 +20,9 @@ public sealed class TransactionalOutboxTests
         await bus.SendAsync(new Increment(counter));
 
         await bus.Events.WaitForAsync(e => e.Count == 2, Wait, "two events");
-        await Task.Delay(1000);
-        Assert.Equal(2, bus.Events.Events.Count);
-        Assert.Equal(2, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
+        var events = await SentinelAsync(bus, counter, 3);
+        Assert.Equal([1, 2, 3], events.Select(e => e.Number("count")));
+        Assert.Equal(3, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
     }
 
     [Fact]
@@ -38,9 +39,9 @@ public sealed class TransactionalOutboxTests
         await bus.SendAsync(new Increment(counter));
 
         await bus.Events.WaitForAsync(e => e.Count == 3, Wait, "the redelivered increment once, then the last one");
-        await Task.Delay(1000);
-        Assert.Equal([1, 2, 3], bus.Events.Events.Select(e => e.Number("count")));
-        Assert.Equal(3, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
+        var events = await SentinelAsync(bus, counter, 4);
+        Assert.Equal([1, 2, 3, 4], events.Select(e => e.Number("count")));
+        Assert.Equal(4, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
         Assert.Equal(0u, await bus.Amqp.MessageCountAsync("counter_error"));
     }
 
@@ -57,10 +58,10 @@ public sealed class TransactionalOutboxTests
         await bus.SendAsync(new Start(counter), messageId);
         await bus.SendAsync(new Start(counter));
         await bus.Amqp.WaitForQueueAsync("counter_error", 1, Wait);
-        await Task.Delay(1000);
+        var events = await SentinelAsync(bus, counter, 1);
 
         Assert.Equal(1u, await bus.Amqp.MessageCountAsync("counter_error"));
-        Assert.Single(bus.Events.Events);
+        Assert.Equal([0, 1], events.Select(e => e.Number("count")));
     }
 
     [Fact]
@@ -89,10 +90,9 @@ public sealed class TransactionalOutboxTests
         for (var i = 0; i < 5; i++)
             await bus.SendAsync(new Increment(counter));
 
-        var events = await bus.Events.WaitForAsync(e => e.Count == 5, Wait, "five events");
-        await Task.Delay(500);
-        Assert.Equal(Enumerable.Range(1, 5), events.Select(e => e.Number("count")).Order());
-        Assert.Equal(5, bus.Events.Events.Count);
+        await bus.Events.WaitForAsync(e => e.Count == 5, Wait, "five events");
+        var events = await SentinelAsync(bus, counter, 6);
+        Assert.Equal(Enumerable.Range(1, 6), events.Select(e => e.Number("count")).Order());
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class TransactionalOutboxTests
         while (await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync()) > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "delivery should delete the delivered outbox rows");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the outbox table, not a quiet period
         }
 
         Assert.Equal(10, await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Inbox.InboxMessage>().CountAsync()));
@@ -133,15 +133,27 @@ public sealed class TransactionalOutboxTests
         while (await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync(m => m.DeliveredAt != null)) < 10)
         {
             Assert.True(DateTime.UtcNow < deadline, "delivery should mark the ten rows delivered and keep them");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the outbox table, not a quiet period
         }
 
         while (await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Outbox.OutboxMessage>().CountAsync()) > 0
                || await bus.QueryAsync(db => db.Set<OrderFulfillment.Persistence.Inbox.InboxMessage>().CountAsync()) > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "cleanup should empty the outbox and inbox tables");
-            await Task.Delay(100);
+            await Task.Delay(100); // the interval of a poll of the outbox and inbox tables, not a quiet period
         }
+    }
+
+    /// <summary>
+    /// Instead of waiting out a quiet period: one more increment of the counter, sent after the messages under test, and
+    /// the events seen once its own (count <paramref name="count"/> or more) has come. The outbox delivers one counter's
+    /// events in the order they committed, so an extra event that the messages before it caused comes before it.
+    /// </summary>
+    static async Task<IReadOnlyList<ObservedEvent>> SentinelAsync(CounterBus bus, Guid counter, int count)
+    {
+        await bus.SendAsync(new Increment(counter));
+        await bus.Events.WaitForAsync(e => e.Any(x => x.Number("count") >= count), Wait, "the sentinel's event");
+        return bus.Events.Events;
     }
 
     /// <summary>The transaction has committed; failing here stands for a process dying before it could publish.</summary>
