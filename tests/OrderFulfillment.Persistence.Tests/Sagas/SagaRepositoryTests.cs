@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using OrderFulfillment.Persistence.Inbox;
+using OrderFulfillment.Persistence.MessageTransaction;
 
 namespace OrderFulfillment.Persistence.Tests.Sagas;
 
@@ -46,4 +48,62 @@ public sealed class SagaRepositoryTests
 
         Assert.Equal(100, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
     }
+
+    // Inside the outbox a message's rows go with the COMMIT in one batch (RowWrite): all of them are committed, or, when
+    // the saga's row changed since it was loaded, none is and the error names the row.
+    [Fact]
+    public async Task A_fresh_row_commits_with_the_inbox_row_in_the_batch()
+    {
+        await using var bus = await CounterBus.StartAsync("rowwrite-fresh");
+        var counter = await CreateCounterAsync(bus);
+        var inboxRow = NewInboxRow();
+
+        await bus.QueryAsync(async db =>
+        {
+            var loaded = await db.Counters.AsNoTracking().SingleAsync(c => c.CorrelationId == counter);
+            loaded.Count = 7;
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await RowWrite.ExecuteAndCommitAsync(db, [RowStatements.For(db, typeof(InboxMessage)).Insert(inboxRow), RowStatements.For(db, typeof(CounterState)).Update(loaded)],
+                CancellationToken.None);
+            // Committed by the batch: disposing the transaction rolls nothing back.
+            return 0;
+        });
+
+        Assert.Equal(7, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
+        Assert.True(await bus.QueryAsync(db => db.Set<InboxMessage>().AnyAsync(i => i.MessageId == inboxRow.MessageId)));
+    }
+
+    [Fact]
+    public async Task A_row_changed_since_it_was_loaded_fails_the_batch_and_commits_none_of_it()
+    {
+        await using var bus = await CounterBus.StartAsync("rowwrite-stale");
+        var counter = await CreateCounterAsync(bus);
+        var inboxRow = NewInboxRow();
+
+        var failure = await bus.QueryAsync(async db =>
+        {
+            var loaded = await db.Counters.AsNoTracking().SingleAsync(c => c.CorrelationId == counter);
+            // Another transaction changes the row after it was loaded here.
+            await bus.QueryAsync(other => other.Counters.Where(c => c.CorrelationId == counter).ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, 100)));
+            loaded.Count = 7;
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            return await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => RowWrite.ExecuteAndCommitAsync(db,
+                [RowStatements.For(db, typeof(InboxMessage)).Insert(inboxRow), RowStatements.For(db, typeof(CounterState)).Update(loaded)], CancellationToken.None));
+        });
+
+        Assert.Contains(counter.ToString(), failure.Message, StringComparison.Ordinal);
+        Assert.Equal(100, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
+        Assert.False(await bus.QueryAsync(db => db.Set<InboxMessage>().AnyAsync(i => i.MessageId == inboxRow.MessageId)));
+    }
+
+    static async Task<Guid> CreateCounterAsync(CounterBus bus)
+    {
+        var counter = Guid.NewGuid();
+        await bus.SendAsync(new Increment(counter));
+        await bus.Events.WaitForAsync(e => e.Count == 1, TimeSpan.FromSeconds(60), "the saga created");
+        return counter;
+    }
+
+    static InboxMessage NewInboxRow() =>
+        new() { MessageId = Guid.NewGuid().ToString(), ConsumerId = Guid.NewGuid(), ReceivedAt = DateTimeOffset.UtcNow };
 }
