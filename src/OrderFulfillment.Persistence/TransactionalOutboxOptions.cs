@@ -8,7 +8,7 @@ public sealed class TransactionalOutboxOptions
 
     /// <summary>
     /// How long delivery, woken by a commit, waits for more commits before it reads the outbox: at a moderate rate the
-    /// messages of several transactions then go in one round (one transaction of four statements) instead of one round
+    /// messages of several transactions then go in one round (one transaction, three round trips) instead of one round
     /// each. Adds at most this much to a message's delivery; zero delivers at once.
     /// </summary>
     public TimeSpan DeliveryCoalescing { get; set; } = TimeSpan.FromMilliseconds(5);

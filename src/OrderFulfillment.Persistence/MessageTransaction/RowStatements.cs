@@ -132,25 +132,14 @@ internal sealed record RowWrite(NpgsqlBatchCommand Command, string Subject, bool
 {
     /// <summary>
     /// Sends <paramref name="writes"/> and the COMMIT of <paramref name="dbContext"/>'s open transaction to PostgreSQL in
-    /// one round trip: when it returns, the message's rows are committed. A statement that fails stops the batch before
-    /// the COMMIT, and the transaction must then be rolled back (disposing it does); a row that changed since it was
-    /// loaded fails with <see cref="DbUpdateConcurrencyException"/>.
+    /// one round trip (<see cref="CommittingBatch"/>): when it returns, the message's rows are committed. A row that
+    /// changed since it was loaded fails with <see cref="DbUpdateConcurrencyException"/>, and nothing is committed.
     /// </summary>
     public static async Task ExecuteAndCommitAsync(DbContext dbContext, IReadOnlyList<RowWrite> writes, CancellationToken cancellationToken)
     {
-        var connection = (NpgsqlConnection)dbContext.Database.GetDbConnection();
-        var transaction = (NpgsqlTransaction?)dbContext.Database.CurrentTransaction?.GetDbTransaction()
-                          ?? throw new InvalidOperationException("A message's rows are written inside its transaction.");
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var write in writes)
-            batch.BatchCommands.Add(write.Command);
-        // The COMMIT as the batch's last statement saves the round trip of NpgsqlTransaction.Commit. Npgsql follows the
-        // transaction's state from the server's answers, so the transaction counts as completed and its disposal sends
-        // no rollback.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await CommittingBatch.ExecuteAsync(dbContext, writes.Select(write => write.Command), cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException exception) when (exception.SqlState == RowStatements.RowChangedSqlState)
         {

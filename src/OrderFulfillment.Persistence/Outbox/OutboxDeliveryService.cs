@@ -2,19 +2,20 @@ using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Serialization;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrderFulfillment.Persistence.MessageTransaction;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>
 /// Publishes committed outbox messages to the broker in sequence order, a batch at a time with publisher confirms,
 /// then deletes them (or marks them delivered, when they are kept for a while). One instance delivers at a time (a
-/// transaction-scoped advisory lock, which the others wait for), so the order in which a saga's events were committed is the order they are published in. A crash between publish and marking
+/// transaction-scoped advisory lock, which the others wait for), so the order in which a saga's events were committed
+/// is the order they are published in. A crash between publish and marking
 /// re-publishes the batch: consumers deduplicate by message id. Before each round it moves scheduled messages that are
 /// due into the outbox (<see cref="PromoteDueAsync"/>), so they are delivered as any committed message.
 /// </summary>
@@ -66,7 +67,7 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
                     continue;
                 var wait = signal.Until(options.Value.PollInterval, DateTime.UtcNow);
                 // Woken by a commit: the commits of the next few milliseconds go in the same round, instead of a
-                // round (four statements) for nearly every message when messages come one at a time.
+                // round (three round trips) for nearly every message when messages come one at a time.
                 if (await signal.WaitAsync(wait, stoppingToken).ConfigureAwait(false) && options.Value.DeliveryCoalescing > TimeSpan.Zero)
                     await Task.Delay(options.Value.DeliveryCoalescing, stoppingToken).ConfigureAwait(false);
             }
@@ -113,16 +114,9 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
         var markDelivered = options.Value.DeliveredRetention > TimeSpan.Zero
             ? $"UPDATE {TransactionalOutboxTables.OutboxMessage} SET delivered_at = now() WHERE sequence_number = ANY($1)"
             : $"DELETE FROM {TransactionalOutboxTables.OutboxMessage} WHERE sequence_number = ANY($1)";
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)dbContext.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction())
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(markDelivered) { Parameters = { new NpgsqlParameter { Value = messages.Select(m => m.SequenceNumber).ToArray() } } },
-                // The COMMIT in the same round trip; Npgsql then counts the transaction as completed.
-                new NpgsqlBatchCommand("COMMIT"),
-            },
-        };
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await CommittingBatch.ExecuteAsync(dbContext,
+            [new NpgsqlBatchCommand(markDelivered) { Parameters = { new NpgsqlParameter { Value = messages.Select(m => m.SequenceNumber).ToArray() } } }],
+            cancellationToken).ConfigureAwait(false);
 
         LogDelivered(messages.Count);
         return messages.Count == batchSize ? BatchResult.Full : BatchResult.Partial;
