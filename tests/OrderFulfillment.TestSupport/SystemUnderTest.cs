@@ -46,6 +46,23 @@ public sealed class SystemUnderTest : IAsyncDisposable
         return (orders, fulfillments);
     }
 
+    /// <summary>
+    /// Waits until nothing is in flight in the vhost's queues or either service's outbox (<see cref="SystemIdle"/>): the end of
+    /// a quiet period, after which anything late has been announced.
+    /// </summary>
+    public Task UntilIdleAsync(TimeSpan timeout) => SystemIdle.WaitAsync(Infrastructure.VirtualHost, Databases, timeout);
+
+    /// <summary>Waits until a service has consumed the message published with <paramref name="messageId"/> (<see cref="SystemIdle.UntilConsumedAsync"/>).</summary>
+    public Task UntilConsumedAsync(string messageId, TimeSpan timeout) => SystemIdle.UntilConsumedAsync(Databases, messageId, timeout);
+
+    /// <summary>Waits until a service has dead-lettered the message published with <paramref name="messageId"/>: its alert is in the service's log.</summary>
+    public Task UntilDeadLetteredAsync(string messageId, TimeSpan timeout) =>
+        AmqpMessages.UntilAsync(() => Orders.Log.Concat(Fulfillments.Log).Any(l => l.Contains("Dead-lettered to", StringComparison.Ordinal)
+                                                                               && l.Contains($" {messageId} ", StringComparison.Ordinal)),
+            timeout, $"the dead-letter alert of {messageId}");
+
+    string[] Databases => [Environment["ConnectionStrings__OrderDb"], Environment["ConnectionStrings__FulfillmentDb"]];
+
     public async ValueTask DisposeAsync()
     {
         await Amqp.DisposeAsync();

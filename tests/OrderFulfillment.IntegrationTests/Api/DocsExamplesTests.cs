@@ -45,7 +45,7 @@ public sealed partial class DocsExamplesTests
 
         await events.WaitForAsync(e => e.Any(x => x.Exchange == "fulfillment.status_changed" && x.Text("status") == "completed"), Wait,
             "the example fulfillment completed");
-        await Task.Delay(1000);
+        await system.UntilIdleAsync(Wait);
 
         // Nothing was rejected for its form: only the late warehouse.cancelled (after shipment) may be dead-lettered.
         foreach (var queue in new[] { "order-status_error", "fulfillment_error", "fulfillment-order-events_error" })

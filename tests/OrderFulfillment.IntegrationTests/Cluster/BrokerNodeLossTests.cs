@@ -62,7 +62,7 @@ public sealed class BrokerNodeLossTests(ITestOutputHelper output)
 
         Assert.NotNull(outage);
         await outage;
-        await Task.Delay(2000); // redelivered copies still on their way are counted too
+        await system.UntilIdleAsync(TimeSpan.FromMinutes(1)); // redelivered copies still on their way are counted too
         var figures = ClusterFigures.Of(burst.OrderIds, events.Events, stopwatch.Elapsed);
         output.WriteLine($"cluster: {how}: {figures}");
         // scripts/test.sh prints this file: the console logger shows a passing test's output only when detailed.

@@ -41,6 +41,11 @@ public sealed class ClusterSystem : IAsyncDisposable
     public string ServiceLogs(int lines = 30) =>
         string.Join("\n", _services.Select((s, i) => $"--- service {i} (exited: {s.HasExited})\n{s.LogTail(lines)}"));
 
+    /// <summary>Waits until nothing is in flight in the cluster vhost's queues or the services' outboxes (<see cref="SystemIdle"/>).</summary>
+    public Task UntilIdleAsync(TimeSpan timeout) =>
+        SystemIdle.WaitAsync(Broker.VirtualHost, _databases.Select(d => $"{TestInfrastructure.PostgresServer};Database={d}").ToList(), timeout,
+            ClusterBroker.NodeName(ClusterBroker.ClientNode));
+
     public async ValueTask DisposeAsync()
     {
         await Amqp.DisposeAsync();

@@ -17,7 +17,7 @@ public sealed class CompetingConsumerTests(ITestOutputHelper output)
 
         await burst.PublishOrdersAsync();
         await burst.DriveUntilDeliveredAsync(TimeSpan.FromMinutes(4));
-        await Task.Delay(1000);
+        await system.UntilIdleAsync(TimeSpan.FromMinutes(1));
 
         var report = burst.Check();
         output.WriteLine($"competing consumers: {report}");

@@ -60,7 +60,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
                 await victim.StartAsync();
             }
         });
-        await Task.Delay(2000);
+        await system.UntilIdleAsync(TimeSpan.FromMinutes(1)); // anything announced late (a copy published again after a kill) shows up too
 
         var report = burst.Check();
         output.WriteLine($"{prefix}: kills {selfKills} at the after-commit fault point + {sigkills} SIGKILL mid-burst; inbound messages published {burst.Published}; {report}");

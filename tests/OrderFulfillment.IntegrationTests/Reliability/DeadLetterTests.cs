@@ -80,7 +80,7 @@ public sealed class DeadLetterTests
         await system.Amqp.PublishAsync("warehouse.cancelled", cancel, messageId: "wms-cancel-1");
         await system.Amqp.PublishAsync("warehouse.cancelled", cancel, messageId: "wms-cancel-1");
         await events.WaitForAsync(e => e.Any(x => x.Text("status") == "cancelled" && x.Exchange == "order.status_changed"), Wait, "order cancelled");
-        await Task.Delay(1000);
+        await system.UntilIdleAsync(Wait);
 
         Assert.Single(events.Events, x => x.Exchange == "fulfillment.status_changed" && x.Text("status") == "cancelled");
         Assert.Equal(0u, await system.Amqp.MessageCountAsync("fulfillment_error"));

@@ -75,7 +75,7 @@ public sealed partial class PoisonMessageTests(ITestOutputHelper output)
             messageId: "bad-fields");
 
         await system.Amqp.WaitForQueueAsync("order-status_error", 2, Wait);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await system.UntilIdleAsync(Wait);
         Assert.Equal(2u, await system.Amqp.MessageCountAsync("order-status_error"));
         Assert.Equal(0u, await system.Amqp.MessageCountAsync("order-status_skipped"));
 

@@ -121,7 +121,7 @@ public sealed class StepOrderingTests(ITestOutputHelper output)
                 trackingNumber = shipped.Text("trackingNumber"),
             }, messageId: $"delivery:{shipped.Text("fulfillmentId")}");
         await events.WaitForAsync(e => Delivered(e).Count == Orders, TimeSpan.FromMinutes(2), "every order delivered");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // anything announced late (a duplicate, a step out of order) shows up too
+        await system.UntilIdleAsync(TimeSpan.FromMinutes(1)); // anything announced late (a duplicate, a step out of order) shows up too
 
         var problems = new List<string>();
         var fulfillmentEvents = events.Events.Where(e => e.Exchange == "fulfillment.status_changed").ToList();
