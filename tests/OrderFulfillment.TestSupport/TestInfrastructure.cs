@@ -69,15 +69,33 @@ public sealed class TestInfrastructure : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops a test's databases on <paramref name="server"/> (by default <see cref="PostgresServer"/>), with their connections.</summary>
+    /// <summary>
+    /// Drops a test's databases on <paramref name="server"/> (by default <see cref="PostgresServer"/>), with their connections.
+    /// </summary>
+    /// <remarks>
+    /// PostgreSQL 15 refuses <c>WITH (FORCE)</c> to a user who is not a superuser while an autovacuum worker is in the
+    /// database (42501, "must be a member of the role whose process is being terminated"): such a worker runs as no role.
+    /// It finishes in moments on a test's small database, so the drop is tried again.
+    /// </remarks>
     public static async Task DropDatabasesAsync(IEnumerable<string> databases, string? server = null)
     {
         NpgsqlConnection.ClearAllPools();
         await using var connection = await OpenPostgresAsync(server);
         foreach (var database in databases)
         {
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+                    await drop.ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 50)
+                {
+                    await Task.Delay(200); // the interval between attempts while an autovacuum worker is in the database
+                }
+            }
         }
     }
 
