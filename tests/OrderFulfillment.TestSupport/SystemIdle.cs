@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
+using OrderFulfillment.Persistence;
 
 namespace OrderFulfillment.TestSupport;
 
@@ -59,7 +60,7 @@ public static class SystemIdle
             {
                 await using var connection = new NpgsqlConnection(database);
                 await connection.OpenAsync();
-                await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM inbox_message WHERE message_id = @id)", connection);
+                await using var command = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {TransactionalOutboxTables.InboxMessage} WHERE message_id = @id)", connection);
                 command.Parameters.AddWithValue("id", messageId);
                 if ((bool)(await command.ExecuteScalarAsync())!)
                     return;
@@ -80,11 +81,11 @@ public static class SystemIdle
             await using var connection = new NpgsqlConnection(database);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                """
-                SELECT (SELECT count(*) FROM outbox_message WHERE delivered_at IS NULL),
-                       (SELECT count(*) FROM outbox_scheduled_message WHERE deliver_at <= now() + @soon),
-                       (SELECT coalesce(max(sequence_number), 0) FROM outbox_message),
-                       (SELECT count(*) FROM inbox_message)
+                $"""
+                SELECT (SELECT count(*) FROM {TransactionalOutboxTables.OutboxMessage} WHERE delivered_at IS NULL),
+                       (SELECT count(*) FROM {TransactionalOutboxTables.OutboxScheduledMessage} WHERE deliver_at <= now() + @soon),
+                       (SELECT coalesce(max(sequence_number), 0) FROM {TransactionalOutboxTables.OutboxMessage}),
+                       (SELECT count(*) FROM {TransactionalOutboxTables.InboxMessage})
                 """, connection);
             command.Parameters.AddWithValue("soon", ScheduledSoon);
             await using var reader = await command.ExecuteReaderAsync();
@@ -102,17 +103,8 @@ public static class SystemIdle
     /// <summary>Messages in the vhost's queues but the error and skipped ones, ready or unacknowledged, as each queue counts them now.</summary>
     static async Task<long> QueuedAsync(string virtualHost, string? brokerNode)
     {
-        var arguments = new List<string>();
-        if (brokerNode is not null)
-            arguments.AddRange(["-n", brokerNode]);
-        arguments.AddRange(["list_queues", "-p", virtualHost, "name", "messages", "--no-table-headers", "--quiet"]);
-        var info = new ProcessStartInfo("rabbitmqctl", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("rabbitmqctl did not start");
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"rabbitmqctl list_queues -p {virtualHost} failed ({process.ExitCode}): {await errors}");
+        var node = brokerNode is null ? "" : $"-n {brokerNode} ";
+        var output = await ExternalCommand.RunAsync("rabbitmqctl", $"{node}list_queues -p {virtualHost} name messages --no-table-headers --quiet");
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Split('\t'))
             .Where(queue => !queue[0].EndsWith("_error", StringComparison.Ordinal) && !queue[0].EndsWith("_skipped", StringComparison.Ordinal))

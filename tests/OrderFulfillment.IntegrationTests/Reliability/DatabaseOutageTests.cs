@@ -99,5 +99,5 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         }
     }
 
-    static Task<string> PostgresAsync(string action, bool mayFail = false) => FaultChecks.RunAsync("pg_ctlcluster", $"15 {Cluster} {action}", mayFail);
+    static Task<string> PostgresAsync(string action, bool mayFail = false) => ExternalCommand.RunAsync("pg_ctlcluster", $"15 {Cluster} {action}", mayFail);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -122,19 +121,7 @@ internal static class FaultChecks
 
     /// <summary>Runs a script of scripts/ and returns its standard output; fails the test when it fails, unless <paramref name="mayFail"/>.</summary>
     public static Task<string> RunScriptAsync(string script, string arguments, bool mayFail = false) =>
-        RunAsync("bash", $"{RepositoryFile("scripts/" + script)} {arguments}", mayFail);
-
-    /// <summary>Runs a command and returns its standard output; fails the test when it fails, unless <paramref name="mayFail"/>.</summary>
-    public static async Task<string> RunAsync(string command, string arguments, bool mayFail = false)
-    {
-        var info = new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(mayFail || process.ExitCode == 0, $"{command} {arguments} failed ({process.ExitCode}): {await stderr}{stdout}");
-        return stdout.Trim();
-    }
+        ExternalCommand.RunAsync("bash", $"{RepositoryFile("scripts/" + script)} {arguments}", mayFail);
 
     static string RepositoryFile(string path)
     {

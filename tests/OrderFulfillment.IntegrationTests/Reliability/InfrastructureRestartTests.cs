@@ -17,10 +17,10 @@ public sealed class InfrastructureRestartTests(ITestOutputHelper output)
         await using var system = await SystemUnderTest.StartAsync("rabbit");
         var report = await RunWithRestartAsync(system, "RB", async () =>
         {
-            await RunAsync("rabbitmqctl", "stop_app");
+            await ExternalCommand.RunAsync("rabbitmqctl", "stop_app");
             await Task.Delay(3000); // the fault's duration: the broker stays stopped this long
-            await RunAsync("rabbitmqctl", "start_app");
-            await RunAsync("rabbitmqctl", "await_startup");
+            await ExternalCommand.RunAsync("rabbitmqctl", "start_app");
+            await ExternalCommand.RunAsync("rabbitmqctl", "await_startup");
             await WaitForManagementAsync();
         });
         Assert.Empty(report.Problems);
@@ -32,7 +32,7 @@ public sealed class InfrastructureRestartTests(ITestOutputHelper output)
     public async Task PostgreSQL_restarted_mid_burst_loses_nothing()
     {
         await using var system = await SystemUnderTest.StartAsync("postgres");
-        var report = await RunWithRestartAsync(system, "PG", () => RunAsync("pg_ctlcluster", "15 main restart"));
+        var report = await RunWithRestartAsync(system, "PG", () => ExternalCommand.RunAsync("pg_ctlcluster", "15 main restart"));
         Assert.Empty(report.Problems);
         Assert.Equal(0, report.Regressions);
         Assert.False(system.Orders.HasExited || system.Fulfillments.HasExited, "both services stay up");
@@ -84,14 +84,5 @@ public sealed class InfrastructureRestartTests(ITestOutputHelper output)
             Assert.True(DateTime.UtcNow < deadline, "the management API did not come back");
             await Task.Delay(500); // the interval of a poll until the management API is back
         }
-    }
-
-    static async Task RunAsync(string command, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{command} {arguments} failed: {await stderr}");
     }
 }
