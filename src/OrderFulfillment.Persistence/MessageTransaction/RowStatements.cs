@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Data;
+using System.Data.Common;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -7,9 +10,9 @@ using Npgsql;
 namespace OrderFulfillment.Persistence.MessageTransaction;
 
 /// <summary>
-/// The INSERT, UPDATE and DELETE of one mapped entity type, written once from the EF Core model (table, column names,
-/// type mappings and value converters), so that a consumed message's rows go to PostgreSQL as plain statements in one
-/// batch instead of through change tracking and <c>SaveChanges</c>.
+/// The SELECT by key, INSERT, UPDATE and DELETE of one mapped entity type, written once from the EF Core model (table,
+/// column names, type mappings and value converters), so that a consumed message's rows are read and written as plain
+/// statements (the writes in one batch) instead of through EF Core's query pipeline, change tracking and <c>SaveChanges</c>.
 /// </summary>
 /// <remarks>
 /// Only flat entities: every property a column of the entity's own table (value converters, such as a
@@ -33,6 +36,7 @@ internal sealed class RowStatements
     readonly string _insert;
     readonly string? _update;
     readonly string? _delete;
+    readonly Lazy<(string Sql, Func<DbDataReader, object> Read)> _select;
 
     RowStatements(IEntityType entityType)
     {
@@ -50,6 +54,7 @@ internal sealed class RowStatements
         _inserted = [.. entityType.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.Never)];
         _updated = [.. _inserted.Where(p => p != _key)];
 
+        _select = new(() => CreateSelect(entityType, qualified, Column));
         _insert = $"INSERT INTO {qualified} ({string.Join(", ", _inserted.Select(Column))}) " +
                   $"VALUES ({string.Join(", ", _inserted.Select((_, i) => $"${i + 1}"))})";
         if (_key is null)
@@ -82,6 +87,64 @@ internal sealed class RowStatements
         Cache.GetOrAdd((dbContext.Model, type), static key => new RowStatements(
             key.Model.FindEntityType(key.Type) ?? throw new InvalidOperationException($"{key.Type.Name} is not an entity of the model.")));
 
+    /// <summary>
+    /// Reads the row whose key is <paramref name="key"/> in <paramref name="dbContext"/>'s open transaction (one
+    /// statement, no change tracking): a new instance with every mapped property set, or null when there is no such row.
+    /// </summary>
+    public async Task<object?> LoadAsync(DbContext dbContext, object key, CancellationToken cancellationToken)
+    {
+        var (sql, read) = _select.Value;
+        var connection = (NpgsqlConnection)dbContext.Database.GetDbConnection();
+        var transaction = (NpgsqlTransaction?)dbContext.Database.CurrentTransaction?.GetDbTransaction();
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.Add(ParameterOf(_key!, key));
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : null;
+    }
+
+    /// <summary>
+    /// The SELECT of every mapped column by key, and the function that makes an instance of one row: each column read
+    /// as EF Core reads it (the type mapping's reader method), through the property's value converter, into the
+    /// property. Compiled once per entity type.
+    /// </summary>
+    (string Sql, Func<DbDataReader, object> Read) CreateSelect(IEntityType entityType, string qualified, Func<IProperty, string> column)
+    {
+        if (_key is null)
+            throw NoSingleKey();
+        var properties = entityType.GetProperties().ToArray();
+        var reader = Expression.Parameter(typeof(DbDataReader), "reader");
+        var instance = Expression.Variable(entityType.ClrType, "instance");
+        var body = new List<Expression> { Expression.Assign(instance, Expression.New(entityType.ClrType)) };
+        for (var i = 0; i < properties.Length; i++)
+        {
+            var property = properties[i];
+            var mapping = property.GetRelationalTypeMapping();
+            Expression value = mapping.CustomizeDataReaderExpression(
+                Expression.Call(reader, mapping.GetDataReaderMethod(), Expression.Constant(i)));
+            if (mapping.Converter is { } converter)
+            {
+                if (value.Type != converter.ProviderClrType)
+                    value = Expression.Convert(value, converter.ProviderClrType);
+                value = Expression.Invoke(converter.ConvertFromProviderExpression, value);
+            }
+
+            var member = property.PropertyInfo is { CanWrite: true } writable ? Expression.Property(instance, writable)
+                : property.FieldInfo is { } field ? Expression.Field(instance, field)
+                : throw new InvalidOperationException($"{_entity}.{property.Name} has no property or field to read a row into.");
+            if (value.Type != member.Type)
+                value = Expression.Convert(value, member.Type);
+            var isNull = Expression.Call(reader, typeof(DbDataReader).GetMethod(nameof(DbDataReader.IsDBNull))!, Expression.Constant(i));
+            body.Add(property.IsNullable
+                ? Expression.IfThen(Expression.Not(isNull), Expression.Assign(member, value))
+                : Expression.Assign(member, value));
+        }
+
+        body.Add(Expression.Convert(instance, typeof(object)));
+        var read = Expression.Lambda<Func<DbDataReader, object>>(Expression.Block([instance], body), reader).Compile();
+        var sql = $"SELECT {string.Join(", ", properties.Select(column))} FROM {qualified} WHERE {column(_key)} = $1";
+        return (sql, read);
+    }
+
     public RowWrite Insert(object entity)
     {
         var command = new NpgsqlBatchCommand(_insert);
@@ -106,6 +169,9 @@ internal sealed class RowStatements
         return new RowWrite(command, $"{_entity} {KeyOf(entity)}", MustChangeOneRow: true, entity);
     }
 
+    static NpgsqlParameter ParameterOf(IProperty property, object? value) =>
+        (NpgsqlParameter)property.GetRelationalTypeMapping().CreateParameter(ParameterFactory, "", value, property.IsNullable);
+
     void AddKeyAndVersion(NpgsqlBatchCommand command, object entity)
     {
         command.Parameters.Add(Parameter(_key!, entity));
@@ -118,8 +184,7 @@ internal sealed class RowStatements
     InvalidOperationException NoSingleKey() => new($"{_entity} has no single-column key to update or delete by.");
 
     static NpgsqlParameter Parameter(IProperty property, object entity) =>
-        (NpgsqlParameter)property.GetRelationalTypeMapping().CreateParameter(
-            ParameterFactory, "", property.GetGetter().GetClrValueUsingContainingEntity(entity), property.IsNullable);
+        ParameterOf(property, property.GetGetter().GetClrValueUsingContainingEntity(entity));
 
     static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -177,11 +177,10 @@ internal sealed partial class OutboxDeliveryService<TDbContext>(
     {
         foreach (var message in messages)
         {
-            message.RestoreHeaders();
             // The publisher's trace continues through this send (OutboxTracing).
             using var activity = OutboxTracing.StartDeliver(message);
             var endpoint = await bus.GetSendEndpoint(message.DestinationAddress!).ConfigureAwait(false);
-            await endpoint.Send(new SerializedMessageBody(), new OutboxMessageSendPipe(message, message.DestinationAddress), cancellationToken)
+            await endpoint.Send(new SerializedMessageBody(), new StoredMessageSendPipe(message), cancellationToken)
                 .WaitAsync(ConfirmTimeout, cancellationToken).ConfigureAwait(false);
         }
     }

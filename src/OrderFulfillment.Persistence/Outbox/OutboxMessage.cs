@@ -1,26 +1,14 @@
 using MassTransit;
 using MassTransit.Context;
-using MassTransit.Metadata;
-using MassTransit.Middleware;
 using MassTransit.Serialization;
-using OrderFulfillment.Persistence.MessageTransaction;
 
 namespace OrderFulfillment.Persistence.Outbox;
 
 /// <summary>A message published or sent while consuming, stored with the consumer's changes and delivered after the commit.</summary>
-internal sealed class OutboxMessage : StoredMessage, OutboxMessageContext
+internal sealed class OutboxMessage : StoredMessage
 {
-    Headers? _headers;
-    IReadOnlyDictionary<string, object>? _properties;
-
     public long SequenceNumber { get; set; }
     public DateTimeOffset? DeliveredAt { get; set; }
-
-    Guid? MessageContext.MessageId => MessageId;
-    DateTime? MessageContext.SentTime => SentTime;
-    Headers MessageContext.Headers => _headers ?? EmptyHeaders.Instance;
-    HostInfo MessageContext.Host => HostMetadataCache.Host;
-    IReadOnlyDictionary<string, object> OutboxMessageContext.Properties => _properties ?? new Dictionary<string, object>();
 
     public static OutboxMessage From<T>(SendContext<T> context)
         where T : class
@@ -58,14 +46,5 @@ internal sealed class OutboxMessage : StoredMessage, OutboxMessageContext
         }
 
         return message;
-    }
-
-    /// <summary>Restores headers and transport properties before the message is sent again.</summary>
-    public void RestoreHeaders()
-    {
-        var serializer = SystemTextJsonMessageSerializer.Instance;
-        var headers = serializer.DeserializeDictionary<object?>(Headers);
-        _headers = headers != null ? new DictionarySendHeaders(headers) : EmptyHeaders.Instance;
-        _properties = serializer.DeserializeDictionary<object>(Properties) ?? new Dictionary<string, object>();
     }
 }

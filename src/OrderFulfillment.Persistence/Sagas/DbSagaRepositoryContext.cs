@@ -8,7 +8,7 @@ namespace OrderFulfillment.Persistence.Sagas;
 
 /// <summary>
 /// Loads, adds, updates and removes one saga type's instances for one consumed message. Inside the transactional
-/// outbox (<paramref name="outbox"/> given) an instance is loaded without change tracking and its change is staged as
+/// outbox (<paramref name="outbox"/> given) an instance is loaded by a plain SELECT without change tracking and its change is staged as
 /// a statement (<see cref="RowStatements"/>): the outbox writes it with the rows of what the saga published, one batch
 /// of statements at the end of the message; an instance changed since it was loaded fails that batch. Without the
 /// outbox, EF Core tracks the instance and saves it at once (any EF Core provider).
@@ -21,10 +21,6 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
     static readonly Func<DbContext, Guid, CancellationToken, Task<TSaga?>> LoadById = EF.CompileAsyncQuery(
         (DbContext dbContext, Guid correlationId, CancellationToken _) =>
             dbContext.Set<TSaga>().FirstOrDefault(x => x.CorrelationId == correlationId));
-
-    static readonly Func<DbContext, Guid, CancellationToken, Task<TSaga?>> LoadUntrackedById = EF.CompileAsyncQuery(
-        (DbContext dbContext, Guid correlationId, CancellationToken _) =>
-            dbContext.Set<TSaga>().AsNoTracking().FirstOrDefault(x => x.CorrelationId == correlationId));
 
     readonly DbContext _dbContext;
     readonly ConsumeContext<TMessage> _consumeContext;
@@ -77,7 +73,10 @@ internal sealed class DbSagaRepositoryContext<TSaga, TMessage> : ConsumeContextS
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await (_outbox is null ? LoadById : LoadUntrackedById)(_dbContext, correlationId, CancellationToken).ConfigureAwait(false);
+        // Inside the outbox: one plain SELECT, no change tracking (the outbox writes the change as a statement).
+        var instance = _outbox is null
+            ? await LoadById(_dbContext, correlationId, CancellationToken).ConfigureAwait(false)
+            : (TSaga?)await RowStatements.For(_dbContext, typeof(TSaga)).LoadAsync(_dbContext, correlationId, CancellationToken).ConfigureAwait(false);
         if (instance is null)
             return null!;
         OrderOutboxBy(instance);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OrderFulfillment.Persistence.Inbox;
 using OrderFulfillment.Persistence.MessageTransaction;
+using OrderFulfillment.Persistence.Outbox;
 
 namespace OrderFulfillment.Persistence.Tests.Sagas;
 
@@ -94,6 +95,57 @@ public sealed class SagaRepositoryTests
         Assert.Contains(counter.ToString(), failure.Message, StringComparison.Ordinal);
         Assert.Equal(100, await bus.QueryAsync(db => db.Counters.Where(c => c.CorrelationId == counter).Select(c => c.Count).SingleAsync()));
         Assert.False(await bus.QueryAsync(db => db.Set<InboxMessage>().AnyAsync(i => i.MessageId == inboxRow.MessageId)));
+    }
+
+    // Inside the outbox a saga is read by RowStatements' own SELECT, not EF Core's query: it must read every column as
+    // EF Core does (value converters, nullable columns, the row version, date and time types).
+    [Fact]
+    public async Task A_row_read_by_its_key_is_the_instance_EF_Core_reads()
+    {
+        await using var bus = await CounterBus.StartAsync("rowread");
+        var counter = await CreateCounterAsync(bus);
+        var outboxRow = new OutboxMessage
+        {
+            MessageId = Guid.NewGuid(),
+            OrderingKey = Guid.NewGuid(),
+            CorrelationId = Guid.NewGuid(),
+            DestinationAddress = new Uri("rabbitmq://localhost/counter"),
+            SentTime = new DateTime(2026, 12, 7, 10, 11, 12, DateTimeKind.Utc),
+            ExpirationTime = null,
+            ContentType = "application/vnd.masstransit+json",
+            MessageType = "urn:message:Counter:Increment",
+            Body = "{\"counterId\":\"x\"}",
+            Headers = null,
+            TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        };
+        await bus.QueryAsync(db =>
+        {
+            db.Add(outboxRow);
+            return db.SaveChangesAsync();
+        });
+
+        var (counterByEf, counterByRow, outboxByEf, outboxByRow, missing) = await bus.QueryAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var sagas = RowStatements.For(db, typeof(CounterState));
+            var outbox = RowStatements.For(db, typeof(OutboxMessage));
+            return (await db.Counters.AsNoTracking().SingleAsync(c => c.CorrelationId == counter),
+                (CounterState?)await sagas.LoadAsync(db, counter, CancellationToken.None),
+                await db.Set<OutboxMessage>().AsNoTracking().SingleAsync(m => m.SequenceNumber == outboxRow.SequenceNumber),
+                (OutboxMessage?)await outbox.LoadAsync(db, outboxRow.SequenceNumber, CancellationToken.None),
+                await sagas.LoadAsync(db, Guid.NewGuid(), CancellationToken.None));
+        });
+
+        Assert.NotNull(counterByRow);
+        Assert.Equal((counterByEf.CorrelationId, counterByEf.CurrentState, counterByEf.Count, counterByEf.ReminderTokenId, counterByEf.Version),
+            (counterByRow.CorrelationId, counterByRow.CurrentState, counterByRow.Count, counterByRow.ReminderTokenId, counterByRow.Version));
+        Assert.NotEqual(0u, counterByRow.Version);
+        Assert.NotNull(outboxByRow);
+        foreach (var property in typeof(OutboxMessage).GetProperties().Where(p => p.GetIndexParameters().Length == 0))
+            Assert.True(Equals(property.GetValue(outboxByEf), property.GetValue(outboxByRow)), $"{property.Name}: {property.GetValue(outboxByEf)} read as {property.GetValue(outboxByRow)}");
+        Assert.Equal(outboxRow.DestinationAddress, outboxByRow.DestinationAddress);
+        Assert.Equal(DateTimeKind.Utc, outboxByRow.SentTime.Kind);
+        Assert.Null(missing);
     }
 
     static async Task<Guid> CreateCounterAsync(CounterBus bus)
